@@ -1,0 +1,12 @@
+// Tests are TypeScript (transformed by swc) and exercise the *built* packages
+// (dist/), the same code that examples, workers and child processes load.
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/packages'],
+  testMatch: ['**/test/**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  moduleNameMapper: { '^@reactor/(fds|reactor)$': '<rootDir>/packages/$1/dist/index.js' },
+  testTimeout: 30000,
+  maxWorkers: 2,
+};

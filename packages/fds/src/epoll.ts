@@ -1,0 +1,132 @@
+import {
+  EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLL_EVENT_SIZE,
+  EPOLLERR, EPOLLET, EPOLLEXCLUSIVE, EPOLLHUP, EPOLLIN, EPOLLONESHOT, EPOLLOUT, EPOLLPRI, EPOLLRDHUP, EPOLLWAKEUP,
+} from './constants';
+import { check, SystemError } from './errors';
+import { FileDescriptor } from './fd';
+import { libc } from './ffi/index';
+import { validateFdNumber, validateInteger, validateOptions, INT32_MAX } from './validate';
+
+/** Every bit epoll_ctl accepts in `events`. */
+const KNOWN_EVENTS = (EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLRDHUP | EPOLLEXCLUSIVE | EPOLLWAKEUP | EPOLLONESHOT | EPOLLET) >>> 0;
+/** epoll_data is a u64 at offset 4 (packed, x86-64) or 8 (arm64). */
+const DATA_OFFSET = EPOLL_EVENT_SIZE === 12 ? 4 : 8;
+const MAX_TOKEN = Number.MAX_SAFE_INTEGER;
+
+export interface EpollOptions {
+  /** How many events one `wait()` can return (the size of the reused buffer). Default 1024. */
+  maxEvents?: number;
+}
+
+/** Something that has an fd: a number or an object with `fd` (any FileDescriptor). */
+export type FdLike = number | { readonly fd: number };
+
+function fdOf(target: FdLike, name = 'fd'): number {
+  if (typeof target === 'object' && target !== null) return validateFdNumber(target.fd, `${name}.fd`);
+  return validateFdNumber(target, name);
+}
+
+/**
+ * An epoll instance (epoll(7)). Interest bits are the kernel's (`EPOLLIN |
+ * EPOLLET` …); each registration carries a `token` (a safe integer, the fd by
+ * default) that comes back with its events.
+ *
+ * `wait()` fills one buffer that is reused for every call, and the results
+ * are read with `eventsAt(i)` / `tokenAt(i)`, so waiting allocates nothing
+ * per event. The results are valid until the next `wait()`.
+ */
+export class Epoll extends FileDescriptor {
+  readonly maxEvents: number;
+  readonly #buffer: Buffer;
+  readonly #ctl = Buffer.alloc(EPOLL_EVENT_SIZE);
+  #count = 0;
+
+  constructor(options?: EpollOptions) {
+    const opts = validateOptions<EpollOptions>(options);
+    const maxEvents = opts.maxEvents === undefined ? 1024 : validateInteger(opts.maxEvents, 'options.maxEvents', 1, 65536);
+    super(check(libc().epoll_create1(EPOLL_CLOEXEC), 'epoll_create1'), 'epoll');
+    this.maxEvents = maxEvents;
+    this.#buffer = Buffer.alloc(maxEvents * EPOLL_EVENT_SIZE);
+  }
+
+  /** Watch `target` for `events`; EEXIST if it is already in this set. */
+  add(target: FdLike, events: number, token?: number): void {
+    this.#ctl_(EPOLL_CTL_ADD, 'epoll_ctl', target, events, token);
+  }
+
+  /** Change the interest (and token) of a watched fd; ENOENT if not in the set. */
+  modify(target: FdLike, events: number, token?: number): void {
+    if ((events & EPOLLEXCLUSIVE) !== 0) throw new RangeError('events: EPOLLEXCLUSIVE is only allowed when adding (epoll_ctl EINVAL)');
+    this.#ctl_(EPOLL_CTL_MOD, 'epoll_ctl', target, events, token);
+  }
+
+  /** Stop watching; ENOENT if not in the set. */
+  delete(target: FdLike): void {
+    const epfd = this.use('epoll_ctl');
+    const fd = fdOf(target);
+    const r = libc().epoll_ctl(epfd, EPOLL_CTL_DEL, fd, this.#ctl);
+    if (r < 0) throw new SystemError('epoll_ctl', -r, { fd });
+  }
+
+  #ctl_(op: number, syscall: string, target: FdLike, events: number, token: number | undefined): void {
+    const epfd = this.use(syscall);
+    const fd = fdOf(target);
+    validateInteger(events, 'events', -0x80000000, 0xffffffff);
+    if (((events >>> 0) & ~KNOWN_EVENTS) !== 0) {
+      throw new RangeError(`events has unknown bits: 0x${((events >>> 0) & ~KNOWN_EVENTS).toString(16)}`);
+    }
+    const data = token === undefined ? fd : validateInteger(token, 'token', 0, MAX_TOKEN);
+    const ev = this.#ctl;
+    ev.writeUInt32LE(events >>> 0, 0);
+    ev.writeUInt32LE(data % 0x100000000, DATA_OFFSET);
+    ev.writeUInt32LE(Math.floor(data / 0x100000000), DATA_OFFSET + 4);
+    const r = libc().epoll_ctl(epfd, op, fd, ev);
+    if (r < 0) throw new SystemError(syscall, -r, { fd });
+  }
+
+  /**
+   * Wait up to `timeoutMs` (-1: forever, 0: poll) and return how many events
+   * are ready. EINTR returns 0, as CPython's selectors do.
+   * Blocking waits block the calling thread: never call with a timeout other
+   * than 0 on Node's main thread unless you mean to stop its loop.
+   */
+  wait(timeoutMs = -1, maxEvents = this.maxEvents): number {
+    const epfd = this.use('epoll_wait');
+    validateInteger(timeoutMs, 'timeoutMs', -1, INT32_MAX);
+    validateInteger(maxEvents, 'maxEvents', 1, this.maxEvents);
+    const r = libc().epoll_wait(epfd, this.#buffer, maxEvents, timeoutMs);
+    if (r < 0) {
+      this.#count = 0;
+      if (r === -4) return 0;
+      throw new SystemError('epoll_wait', -r, { fd: epfd });
+    }
+    this.#count = r;
+    return r;
+  }
+
+  /** The number of events the last `wait()` returned. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** The event bits of result `i` of the last `wait()`. */
+  eventsAt(i: number): number {
+    return this.#buffer.readUInt32LE(this.#offset(i));
+  }
+
+  /** The token of result `i` of the last `wait()`. */
+  tokenAt(i: number): number {
+    const o = this.#offset(i) + DATA_OFFSET;
+    return this.#buffer.readUInt32LE(o) + this.#buffer.readUInt32LE(o + 4) * 0x100000000;
+  }
+
+  #offset(i: number): number {
+    if (!(i >= 0 && i < this.#count)) throw new RangeError(`event index must be in [0, ${this.#count}); got ${i}`);
+    return i * EPOLL_EVENT_SIZE;
+  }
+
+  /** The results of the last `wait()` as `[token, events]` pairs (allocates; for convenience). */
+  *[Symbol.iterator](): IterableIterator<[token: number, events: number]> {
+    for (let i = 0; i < this.#count; i++) yield [this.tokenAt(i), this.eventsAt(i)];
+  }
+}

@@ -1,0 +1,78 @@
+import { constants as osConstants } from 'node:os';
+import { getSystemErrorMap } from 'node:util';
+
+/** errno number → name ('EAGAIN' …), from Node's own table. */
+const errnoNames = new Map<number, string>();
+for (const [name, value] of Object.entries(osConstants.errno)) {
+  if (!errnoNames.has(value)) errnoNames.set(value, name);
+}
+// EWOULDBLOCK shares EAGAIN's number; EAGAIN is the name the man pages use.
+errnoNames.set(osConstants.errno.EAGAIN, 'EAGAIN');
+
+const systemErrorMap = getSystemErrorMap();
+
+/** The kernel name of a positive errno ('EAGAIN'), or `E<n>` when unknown. */
+export function errnoName(errno: number): string {
+  return errnoNames.get(errno) ?? `E${errno}`;
+}
+
+/** A positive errno number for a name ('EAGAIN' → 11). */
+export function errnoNumber(name: string): number | undefined {
+  return (osConstants.errno as Record<string, number>)[name];
+}
+
+export interface SystemErrorDetails {
+  fd?: number;
+  path?: string;
+  address?: string;
+  port?: number;
+}
+
+/**
+ * A failed system call, shaped like Node's own `SystemError`s:
+ * `code` ('EAGAIN'), `errno` (negative, as Node reports it), `syscall`, and
+ * the fd, path or address involved where that helps.
+ */
+export class SystemError extends Error {
+  readonly code: string;
+  readonly errno: number;
+  readonly syscall: string;
+  readonly fd?: number;
+  readonly path?: string;
+  readonly address?: string;
+  readonly port?: number;
+
+  constructor(syscall: string, errno: number, details: SystemErrorDetails = {}) {
+    const positive = Math.abs(errno);
+    const code = errnoName(positive);
+    const description = systemErrorMap.get(-positive)?.[1] ?? 'unknown error';
+    let where = '';
+    if (details.path !== undefined) where = ` ${details.path}`;
+    else if (details.address !== undefined) where = details.port !== undefined ? ` ${details.address}:${details.port}` : ` ${details.address}`;
+    else if (details.fd !== undefined) where = ` (fd ${details.fd})`;
+    super(`${syscall} ${code}: ${description}${where}`);
+    this.name = 'SystemError';
+    this.code = code;
+    this.errno = -positive;
+    this.syscall = syscall;
+    if (details.fd !== undefined) this.fd = details.fd;
+    if (details.path !== undefined) this.path = details.path;
+    if (details.address !== undefined) this.address = details.address;
+    if (details.port !== undefined) this.port = details.port;
+  }
+}
+
+/** Use of an fd that this process already closed through its owner. */
+export class ClosedFdError extends Error {
+  readonly code = 'ERR_FD_CLOSED';
+  constructor(what: string, operation: string) {
+    super(`${operation}: ${what} is closed`);
+    this.name = 'ClosedFdError';
+  }
+}
+
+/** The choke point for results of the FFI layer: `-errno` becomes a SystemError. */
+export function check(result: number, syscall: string, details?: SystemErrorDetails): number {
+  if (result < 0) throw new SystemError(syscall, -result, details);
+  return result;
+}

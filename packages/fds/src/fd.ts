@@ -1,0 +1,86 @@
+import { ClosedFdError, SystemError } from './errors';
+import { libc } from './ffi/index';
+import { F_GETFD, FD_CLOEXEC, F_GETFL, O_NONBLOCK } from './constants';
+import { validateFdNumber } from './validate';
+
+/**
+ * An owned file descriptor: closed exactly once (`close()` is idempotent),
+ * disposable with `using`, and refusing use after close with a clear error
+ * instead of touching a number the kernel may have handed to someone else.
+ */
+export class FileDescriptor implements Disposable {
+  #fd: number;
+  readonly #kind: string;
+
+  /** Take ownership of `fd`; it will be closed by `close()`. */
+  constructor(fd: number, kind = 'fd') {
+    this.#fd = validateFdNumber(fd);
+    this.#kind = kind;
+  }
+
+  /** The fd number; throws once closed (a closed number may already be reused). */
+  get fd(): number {
+    if (this.#fd < 0) throw new ClosedFdError(this.#kind, 'fd');
+    return this.#fd;
+  }
+
+  get closed(): boolean {
+    return this.#fd < 0;
+  }
+
+  /** The fd for `operation`, or a ClosedFdError naming it. */
+  protected use(operation: string): number {
+    const fd = this.#fd;
+    if (fd < 0) throw new ClosedFdError(this.#kind, operation);
+    return fd;
+  }
+
+  /**
+   * Close the fd once; later calls do nothing. Linux releases the fd even when
+   * close(2) reports an error, so the object is closed either way, and the
+   * error (EIO, …) is still thrown.
+   */
+  close(): void {
+    const fd = this.#fd;
+    if (fd < 0) return;
+    this.#fd = -1;
+    const r = libc().close(fd);
+    if (r < 0 && r !== -4 /* EINTR: the fd is gone all the same */) throw new SystemError('close', -r, { fd });
+  }
+
+  /** Give up ownership: the caller now owns the returned number. */
+  release(): number {
+    const fd = this.use('release');
+    this.#fd = -1;
+    return fd;
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** Whether FD_CLOEXEC is set (it is for every fd this package makes). */
+  get closeOnExec(): boolean {
+    return (checkFcntl(this.use('fcntl'), F_GETFD) & FD_CLOEXEC) !== 0;
+  }
+
+  /** Whether O_NONBLOCK is set. */
+  get nonBlocking(): boolean {
+    return (checkFcntl(this.use('fcntl'), F_GETFL) & O_NONBLOCK) !== 0;
+  }
+
+  toString(): string {
+    return `${this.#kind}(${this.#fd < 0 ? 'closed' : this.#fd})`;
+  }
+}
+
+function checkFcntl(fd: number, cmd: number): number {
+  const r = libc().fcntl(fd, cmd, 0);
+  if (r < 0) throw new SystemError('fcntl', -r, { fd });
+  return r;
+}
+
+/** Close a raw fd number this code made but has not wrapped yet (on an error path). */
+export function closeQuietly(fd: number): void {
+  if (fd >= 0) libc().close(fd);
+}

@@ -1,0 +1,93 @@
+import { createFfiRsLibc } from './ffi-rs';
+import { createKoffiLibc } from './koffi';
+import type { BindingName, Libc } from './types';
+
+export type { BindingName, Libc } from './types';
+
+const EINTR = 4;
+const BINDINGS: readonly BindingName[] = ['ffi-rs', 'koffi'];
+let active: Libc | undefined;
+let chosen: BindingName | undefined;
+
+function isBindingName(value: unknown): value is BindingName {
+  return typeof value === 'string' && (BINDINGS as readonly string[]).includes(value);
+}
+
+/** The binding named by `REACTOR_FFI` (`ffi-rs`, the default, or `koffi`). */
+export function bindingFromEnv(env: NodeJS.ProcessEnv = process.env): BindingName {
+  const value = env.REACTOR_FFI;
+  if (value === undefined || value === '') return 'ffi-rs';
+  if (!isBindingName(value)) throw new RangeError(`REACTOR_FFI must be one of ${BINDINGS.join(', ')}; got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/**
+ * Choose the FFI binding before the first fd is made (later calls that name
+ * another binding throw: fds made through one binding stay with it).
+ */
+export function useBinding(name: BindingName): void {
+  if (!isBindingName(name)) throw new TypeError(`binding must be one of ${BINDINGS.join(', ')}; got ${String(name)}`);
+  if (active !== undefined && active.name !== name) {
+    throw new Error(`the ${active.name} binding is already in use; choose the binding before making any fd`);
+  }
+  chosen = name;
+}
+
+/** The name of the binding in use (or that will be used). */
+export function bindingName(): BindingName {
+  return active?.name ?? chosen ?? bindingFromEnv();
+}
+
+/** The libc of the chosen binding, loaded on first use. */
+export function libc(): Libc {
+  if (active === undefined) {
+    const name = chosen ?? bindingFromEnv();
+    active = withEintrRetry(name === 'koffi' ? createKoffiLibc() : createFfiRsLibc());
+  }
+  return active;
+}
+
+/**
+ * Calls that signal(7) lists as safe to restart after EINTR are retried here,
+ * once, for every binding. connect() is not: after EINTR the connection goes
+ * on asynchronously, and close() must never be retried on Linux.
+ */
+function withEintrRetry(raw: Libc): Libc {
+  // One wrapper per arity, so no rest-argument array is made per call.
+  type F2 = (a: any, b: any) => number;
+  type F3 = (a: any, b: any, c: any) => number;
+  type F4 = (a: any, b: any, c: any, d: any) => number;
+  type F6 = (a: any, b: any, c: any, d: any, e: any, f: any) => number;
+  const r2 = (f: F2): F2 => (a, b) => {
+    let r;
+    while ((r = f(a, b)) === -EINTR);
+    return r;
+  };
+  const r3 = (f: F3): F3 => (a, b, c) => {
+    let r;
+    while ((r = f(a, b, c)) === -EINTR);
+    return r;
+  };
+  const r4 = (f: F4): F4 => (a, b, c, d) => {
+    let r;
+    while ((r = f(a, b, c, d)) === -EINTR);
+    return r;
+  };
+  const r6 = (f: F6): F6 => (a, b, c, d, e, g) => {
+    let r;
+    while ((r = f(a, b, c, d, e, g)) === -EINTR);
+    return r;
+  };
+  return {
+    ...raw,
+    read: r3(raw.read),
+    write: r3(raw.write),
+    readv: r2(raw.readv),
+    writev: r2(raw.writev),
+    accept4: r4(raw.accept4),
+    send: r4(raw.send),
+    recvfrom: r6(raw.recvfrom),
+    sendto: r6(raw.sendto),
+    waitid: r4(raw.waitid),
+  };
+}

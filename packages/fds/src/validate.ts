@@ -1,0 +1,83 @@
+/**
+ * Argument checks made before any syscall: a bad value throws a TypeError or
+ * RangeError that names the parameter, and nothing reaches the kernel.
+ */
+
+const describe = (value: unknown): string => {
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null) return 'null';
+  if (typeof value === 'object') return Object.prototype.toString.call(value);
+  return String(value);
+};
+
+/** An integer Number within [min, max]. */
+export function validateInteger(value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number; got ${describe(value)}`);
+  if (!Number.isInteger(value)) throw new RangeError(`${name} must be an integer; got ${describe(value)}`);
+  if (value < min || value > max) throw new RangeError(`${name} must be in [${min}, ${max}]; got ${value}`);
+  return value;
+}
+
+export const INT32_MAX = 0x7fffffff;
+export const UINT32_MAX = 0xffffffff;
+export const UINT64_MAX = 0xffffffffffffffffn;
+
+/** A file descriptor number: an integer in [0, 2^31-1]. */
+export function validateFdNumber(value: unknown, name = 'fd'): number {
+  return validateInteger(value, name, 0, INT32_MAX);
+}
+
+/** An unsigned 64-bit value as a bigint; a safe non-negative integer Number is accepted too. */
+export function validateUint64(value: unknown, name: string, max: bigint = UINT64_MAX): bigint {
+  let big: bigint;
+  if (typeof value === 'bigint') big = value;
+  else if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) {
+      throw new RangeError(`${name} must be a safe integer (use a bigint beyond 2^53); got ${describe(value)}`);
+    }
+    big = BigInt(value);
+  } else throw new TypeError(`${name} must be a bigint or a number; got ${describe(value)}`);
+  if (big < 0n || big > max) throw new RangeError(`${name} must be in [0, ${max}]; got ${big}`);
+  return big;
+}
+
+/** A finite, non-negative Number (durations). */
+export function validateNonNegative(value: unknown, name: string): number {
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number; got ${describe(value)}`);
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a finite number >= 0; got ${describe(value)}`);
+  return value;
+}
+
+/** A Buffer, or any ArrayBufferView turned into a Buffer over the same memory (no copy). */
+export function validateBuffer(value: unknown, name: string): Buffer {
+  if (Buffer.isBuffer(value)) return value;
+  if (ArrayBuffer.isView(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  throw new TypeError(`${name} must be a Buffer, TypedArray or DataView; got ${describe(value)}`);
+}
+
+export function validateBoolean(value: unknown, name: string): boolean {
+  if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean; got ${describe(value)}`);
+  return value;
+}
+
+export function validateFunction<T extends (...args: never[]) => unknown>(value: unknown, name: string): T {
+  if (typeof value !== 'function') throw new TypeError(`${name} must be a function; got ${describe(value)}`);
+  return value as T;
+}
+
+export function validateString(value: unknown, name: string): string {
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a string; got ${describe(value)}`);
+  return value;
+}
+
+/** An options bag: undefined becomes {}, anything that is not a plain object is refused. */
+export function validateOptions<T extends object>(value: unknown, name = 'options'): Partial<T> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new TypeError(`${name} must be an object; got ${describe(value)}`);
+  }
+  return value as Partial<T>;
+}
+
+export { describe as describeValue };
