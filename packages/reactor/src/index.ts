@@ -1,1 +1,15 @@
-export {};
+export { Reactor } from './reactor';
+export type { ReactorOptions, ReactorState, RunMode, ErrorHook } from './reactor';
+export { IoWatch } from './io-watch';
+export type { IoHandler, WatchOptions } from './io-watch';
+export { Timer } from './timers';
+export type { TimerCallback, TimerClock, TimerOptions } from './timers';
+export { SignalSubscription } from './signals';
+export type { SignalHandler } from './signals';
+export { ChildWatch } from './children';
+export type { ChildExit, ChildHandler } from './children';
+export { Waker } from './wakeup';
+export type { WakeupHandle, MessageHandler } from './wakeup';
+export type { ReactorStats } from './stats';
+export type { SourceContext, SourceKind } from './source';
+export { nodePollAvailable } from './node-poll';

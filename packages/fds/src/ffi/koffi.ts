@@ -3,8 +3,12 @@ import type { Libc } from './types';
 
 /** The part of koffi's API this binding uses (its types ship as ESM only). */
 interface Koffi {
-  load(path: string): { func(prototype: string): (...args: unknown[]) => unknown };
-  struct(name: string, members: Record<string, string>): unknown;
+  load(path: string): {
+    func(prototype: string): (...args: unknown[]) => unknown;
+    func(name: string, result: string, params: unknown[]): (...args: unknown[]) => unknown;
+  };
+  struct(members: Record<string, string>): unknown;
+  pointer(type: unknown): unknown;
   errno(): number;
 }
 
@@ -19,13 +23,15 @@ export function createKoffiLibc(): Libc {
   const f = (proto: string) => lib.func(proto) as (...args: unknown[]) => number;
   const errno = () => koffi.errno();
 
-  koffi.struct('reactor_iovec', { iov_base: 'void *', iov_len: 'size_t' });
+  // Anonymous: koffi's type names are process-wide, and this module may be
+  // evaluated more than once in a process (module registries, workers).
+  const iovecPtr = koffi.pointer(koffi.struct({ iov_base: 'void *', iov_len: 'size_t' }));
 
   const close = f('int close(int fd)');
   const read = f('long read(int fd, void *buf, size_t count)');
   const write = f('long write(int fd, const void *buf, size_t count)');
-  const readv = f('long readv(int fd, reactor_iovec *iov, int iovcnt)');
-  const writev = f('long writev(int fd, const reactor_iovec *iov, int iovcnt)');
+  const readv = lib.func('readv', 'long', ['int', iovecPtr, 'int']) as (...args: unknown[]) => number;
+  const writev = lib.func('writev', 'long', ['int', iovecPtr, 'int']) as (...args: unknown[]) => number;
   const pipe2 = f('int pipe2(void *fds, int flags)');
   const fcntl = f('int fcntl(int fd, int cmd, int arg)');
   const epoll_create1 = f('int epoll_create1(int flags)');

@@ -1,0 +1,126 @@
+import { EPOLLET, EPOLLONESHOT, SystemError, validateFunction, validateInteger, type FdLike } from '@reactor/fds';
+import type { Dispatchable, LoopCore } from './source';
+
+export type IoHandler = (events: number, watch: IoWatch) => void;
+
+export interface WatchOptions {
+  /** Edge-triggered (EPOLLET): one event per change of state; drain until EAGAIN. */
+  edge?: boolean;
+  /** EPOLLONESHOT: disabled after one event until `rearm()`. */
+  oneshot?: boolean;
+  /** Whether this watch keeps the loop alive (default true). */
+  ref?: boolean;
+  /** A name for logs and errors. */
+  description?: string;
+}
+
+const ENOENT = 2;
+const EBADF = 9;
+
+/**
+ * An fd in the loop's epoll set with a handler. Level-triggered unless asked.
+ * Each registration gets a token of its own, so an fd that is removed (or
+ * closed and its number reused) in the middle of a batch never receives an
+ * event meant for the old registration.
+ */
+export class IoWatch implements Dispatchable {
+  readonly fd: number;
+  readonly description: string | undefined;
+  #core: LoopCore;
+  #handler: IoHandler;
+  #token: number;
+  #events: number;
+  #mode: number;
+  #ref: boolean;
+
+  /** @internal use `Reactor.watch()` */
+  constructor(core: LoopCore, target: FdLike, events: number, handler: IoHandler, options: WatchOptions) {
+    this.#core = core;
+    this.#handler = validateFunction<IoHandler>(handler, 'handler');
+    this.fd = typeof target === 'number' ? target : target.fd;
+    validateInteger(events, 'events', 0, 0xffffffff);
+    this.#mode = (options.edge ? EPOLLET : 0) | (options.oneshot ? EPOLLONESHOT : 0);
+    this.#events = events;
+    this.description = options.description;
+    this.#ref = options.ref !== false;
+    this.#token = core.register(this.fd, (events | this.#mode) >>> 0, this);
+    if (this.#ref) core.addRefs(1);
+  }
+
+  get active(): boolean {
+    return this.#token !== 0;
+  }
+
+  /** The interest bits (without the edge/oneshot mode bits). */
+  get events(): number {
+    return this.#events;
+  }
+
+  dispatch(events: number): void {
+    try {
+      this.#handler(events, this);
+    } catch (error) {
+      this.#core.reportError(error, { kind: 'io', fd: this.fd, ...(this.description ? { description: this.description } : {}) });
+    }
+  }
+
+  /** Change the interest; applies to the very next wait. */
+  modify(events: number): void {
+    validateInteger(events, 'events', 0, 0xffffffff);
+    this.#ensureActive('modify');
+    this.#core.epoll.modify(this.fd, (events | this.#mode) >>> 0, this.#token);
+    this.#events = events;
+  }
+
+  /** Re-enable a oneshot watch after its event. */
+  rearm(events: number = this.#events): void {
+    this.modify(events);
+  }
+
+  /** Replace the handler. */
+  setHandler(handler: IoHandler): void {
+    this.#handler = validateFunction<IoHandler>(handler, 'handler');
+  }
+
+  /**
+   * Remove the fd from the loop. Idempotent; an fd that was already closed
+   * (the kernel dropped it from the set) is not an error.
+   */
+  remove(): void {
+    const token = this.#token;
+    if (token === 0) return;
+    this.#token = 0;
+    this.#core.unregister(token);
+    if (this.#ref) this.#core.addRefs(-1);
+    if (this.#core.closed) return;
+    try {
+      this.#core.epoll.delete(this.fd);
+    } catch (error) {
+      if (!(error instanceof SystemError && (error.errno === -ENOENT || error.errno === -EBADF))) throw error;
+    }
+  }
+
+  ref(): this {
+    if (!this.#ref) {
+      this.#ref = true;
+      if (this.#token !== 0) this.#core.addRefs(1);
+    }
+    return this;
+  }
+
+  unref(): this {
+    if (this.#ref) {
+      this.#ref = false;
+      if (this.#token !== 0) this.#core.addRefs(-1);
+    }
+    return this;
+  }
+
+  hasRef(): boolean {
+    return this.#ref;
+  }
+
+  #ensureActive(operation: string): void {
+    if (this.#token === 0) throw new Error(`${operation}: the watch of fd ${this.fd} was removed`);
+  }
+}

@@ -1,0 +1,159 @@
+import {
+  blockSignals, EPOLLIN, gettid, SignalFd, signalName, signalNumber, unblockSignals, validateFunction,
+  type SignalInfo,
+} from '@reactor/fds';
+import { canRouteProcessSignals, routeSignal, unrouteSignal } from './signal-router';
+import type { Dispatchable, LoopCore } from './source';
+
+export type SignalHandler = (info: SignalInfo) => void;
+
+/** A handler registered with `Reactor.onSignal`; `remove()` undoes it. */
+export class SignalSubscription {
+  readonly signo: number;
+  readonly #source: SignalSource;
+  readonly #handler: SignalHandler;
+  #active = true;
+  #ref: boolean;
+
+  /** @internal */
+  constructor(source: SignalSource, signo: number, handler: SignalHandler, ref: boolean) {
+    this.#source = source;
+    this.signo = signo;
+    this.#handler = handler;
+    this.#ref = ref;
+  }
+
+  get name(): string {
+    return signalName(this.signo);
+  }
+
+  get active(): boolean {
+    return this.#active;
+  }
+
+  /** @internal */
+  call(info: SignalInfo): void {
+    this.#handler(info);
+  }
+
+  remove(): void {
+    if (!this.#active) return;
+    this.#active = false;
+    this.#source.unsubscribe(this);
+  }
+
+  ref(): this {
+    if (!this.#ref) {
+      this.#ref = true;
+      if (this.#active) this.#source.core.addRefs(1);
+    }
+    return this;
+  }
+
+  unref(): this {
+    if (this.#ref) {
+      this.#ref = false;
+      if (this.#active) this.#source.core.addRefs(-1);
+    }
+    return this;
+  }
+
+  hasRef(): boolean {
+    return this.#ref;
+  }
+}
+
+/**
+ * The loop's one signalfd, in its epoll set, with a mask that grows and
+ * shrinks with the handled signals. The loop's thread blocks each handled
+ * signal (so it stays pending for the signalfd) and, on the main thread, the
+ * router forwards process-directed ones to it (see signal-router.ts).
+ */
+export class SignalSource implements Dispatchable {
+  readonly core: LoopCore;
+  readonly #bySignal = new Map<number, SignalSubscription[]>();
+  readonly #tid = gettid();
+  #signalfd: SignalFd | undefined;
+  #token = 0;
+
+  constructor(core: LoopCore) {
+    this.core = core;
+  }
+
+  subscribe(signal: string | number, handler: SignalHandler, options: { ref?: boolean } = {}): SignalSubscription {
+    const signo = signalNumber(signal);
+    validateFunction(handler, 'handler');
+    if (this.core.closed) throw new Error('the reactor is closed');
+    const ref = options.ref !== false;
+    const sub = new SignalSubscription(this, signo, handler, ref);
+    let list = this.#bySignal.get(signo);
+    if (list === undefined) {
+      list = [];
+      this.#bySignal.set(signo, list);
+      blockSignals([signo]);
+      this.#updateMask();
+      if (canRouteProcessSignals()) routeSignal(signo, this.#tid);
+    }
+    list.push(sub);
+    if (ref) this.core.addRefs(1);
+    return sub;
+  }
+
+  unsubscribe(sub: SignalSubscription): void {
+    const list = this.#bySignal.get(sub.signo);
+    if (list === undefined) return;
+    const i = list.indexOf(sub);
+    if (i < 0) return;
+    list.splice(i, 1);
+    if (sub.hasRef()) this.core.addRefs(-1);
+    if (list.length > 0) return;
+    if (canRouteProcessSignals()) unrouteSignal(sub.signo, this.#tid);
+    // Deliver what is already pending before the mask shrinks: once unblocked,
+    // a pending signal would take its default action.
+    this.dispatch();
+    this.#bySignal.delete(sub.signo);
+    this.#updateMask();
+    unblockSignals([sub.signo]);
+  }
+
+  #updateMask(): void {
+    const signals = [...this.#bySignal.keys()];
+    if (this.#signalfd === undefined) {
+      this.#signalfd = new SignalFd(signals);
+      this.#token = this.core.register(this.#signalfd.fd, EPOLLIN, this);
+    } else {
+      this.#signalfd.setMask(signals);
+    }
+  }
+
+  dispatch(): void {
+    const fd = this.#signalfd;
+    if (fd === undefined || fd.closed) return;
+    for (;;) {
+      const batch = fd.read();
+      if (batch.length === 0) return;
+      for (const info of batch) {
+        this.core.counters.signals++;
+        const list = this.#bySignal.get(info.signo);
+        if (list === undefined) continue;
+        for (const sub of list.slice()) {
+          if (!sub.active) continue;
+          try {
+            sub.call(info);
+          } catch (error) {
+            this.core.reportError(error, { kind: 'signal', description: info.name });
+          }
+        }
+      }
+    }
+  }
+
+  close(): void {
+    for (const list of [...this.#bySignal.values()]) for (const sub of [...list]) sub.remove();
+    if (this.#signalfd !== undefined) {
+      this.core.unregister(this.#token);
+      this.#signalfd.close();
+      this.#signalfd = undefined;
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import type { Epoll } from '@reactor/fds';
+import type { Logger } from 'pino';
+import type { ReactorStats } from './stats';
+
+/** What the loop dispatches an epoll event to (looked up by token). */
+export interface Dispatchable {
+  dispatch(events: number): void;
+}
+
+/** The kinds of source a loop has, as they appear in logs and errors. */
+export type SourceKind = 'io' | 'timer' | 'signal' | 'wakeup' | 'child' | 'defer' | 'exit';
+
+export interface SourceContext {
+  kind: SourceKind;
+  fd?: number;
+  description?: string;
+}
+
+/**
+ * The part of a Reactor its sources use. Kept as an interface so that each
+ * source lives in its own file without importing the loop.
+ */
+export interface LoopCore {
+  readonly epoll: Epoll;
+  readonly logger: Logger;
+  readonly counters: ReactorStats;
+  /** Register `target` under a fresh token; returns the token. */
+  register(fd: number, events: number, target: Dispatchable): number;
+  /** Forget a token: events already fetched for it are dropped. */
+  unregister(token: number): void;
+  /** Count a source that keeps the loop alive (+1) or stops doing so (-1). */
+  addRefs(delta: number): void;
+  /** A handler threw: log it, call the error hook, or stop the loop. */
+  reportError(error: unknown, context: SourceContext): void;
+  /** Ask for a turn soon even though no fd is ready (deferred work, changed timers). */
+  requestTurn(): void;
+  readonly closed: boolean;
+}

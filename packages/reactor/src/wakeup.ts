@@ -1,0 +1,219 @@
+import { deserialize, serialize } from 'node:v8';
+import { EPOLLIN, EventFd, rawLibc, validateInteger } from '@reactor/fds';
+import type { Dispatchable, LoopCore } from './source';
+
+/**
+ * What a worker thread needs to wake a loop: the loop's eventfd number and
+ * the shared state behind it. Plain data: pass it in `workerData` or
+ * `postMessage` (the SharedArrayBuffer is shared, not copied).
+ */
+export interface WakeupHandle {
+  readonly eventfd: number;
+  readonly shared: SharedArrayBuffer;
+}
+
+// Int32 slots at the start of the shared buffer.
+const PENDING = 0; // 1 while a wake is on its way: later wakes need no syscall
+const LOCK = 1; // spin lock over the message ring
+const STOP = 2; // a stop was requested from another thread
+const HEAD = 3; // ring read offset
+const TAIL = 4; // ring write offset
+const USED = 5; // bytes in the ring
+const CLOSED = 6; // the loop closed its eventfd: writers must not touch the number
+const HEADER_BYTES = 64;
+
+function lock(state: Int32Array): void {
+  while (Atomics.compareExchange(state, LOCK, 0, 1) !== 0) {
+    // Critical sections are a memcpy; wait briefly instead of burning the core.
+    Atomics.wait(state, LOCK, 1, 1);
+  }
+}
+
+function unlock(state: Int32Array): void {
+  Atomics.store(state, LOCK, 0);
+  Atomics.notify(state, LOCK, 1);
+}
+
+function ringCopyIn(ring: Uint8Array, at: number, src: Uint8Array): number {
+  const first = Math.min(src.length, ring.length - at);
+  ring.set(src.subarray(0, first), at);
+  if (first < src.length) ring.set(src.subarray(first), 0);
+  return (at + src.length) % ring.length;
+}
+
+function ringCopyOut(ring: Uint8Array, at: number, dst: Uint8Array): number {
+  const first = Math.min(dst.length, ring.length - at);
+  dst.set(ring.subarray(at, at + first), 0);
+  if (first < dst.length) dst.set(ring.subarray(0, dst.length - first), first);
+  return (at + dst.length) % ring.length;
+}
+
+/**
+ * The producer side, usable from any thread: `wake()` makes the loop turn,
+ * `post(value)` hands it a structured-cloneable value. Any number of wakes
+ * and posts before the loop's next turn cost one eventfd write in total.
+ */
+export class Waker {
+  readonly #fd: number;
+  readonly #state: Int32Array;
+  readonly #ring: Uint8Array;
+  readonly #one = Buffer.alloc(8);
+
+  constructor(handle: WakeupHandle) {
+    // Checked by tag, not instanceof: the buffer may come from another realm (a vm context, a worker).
+    if (handle === null || typeof handle !== 'object' || Object.prototype.toString.call(handle.shared) !== '[object SharedArrayBuffer]') {
+      throw new TypeError('handle must be a WakeupHandle from Reactor.wakeupHandle()');
+    }
+    this.#fd = validateInteger(handle.eventfd, 'handle.eventfd', 0, 0x7fffffff);
+    this.#state = new Int32Array(handle.shared, 0, HEADER_BYTES / 4);
+    this.#ring = new Uint8Array(handle.shared, HEADER_BYTES);
+    this.#one.writeBigUInt64LE(1n);
+  }
+
+  /** Whether the loop behind this handle is gone. */
+  get closed(): boolean {
+    return Atomics.load(this.#state, CLOSED) === 1;
+  }
+
+  /** Make the loop turn. Returns false if the loop is closed. */
+  wake(): boolean {
+    const state = this.#state;
+    if (Atomics.load(state, CLOSED) === 1) return false;
+    if (Atomics.exchange(state, PENDING, 1) === 0) {
+      const r = rawLibc().write(this.#fd, this.#one, 8);
+      // EAGAIN means the counter is already huge: the loop will wake anyway.
+      if (r < 0 && r !== -11) throw new Error(`wake: write to eventfd ${this.#fd} failed (errno ${-r})`);
+    }
+    return true;
+  }
+
+  /**
+   * Queue `value` (anything structured clone accepts) for the loop's message
+   * handler and wake it. Returns false, keeping nothing, when the ring is full
+   * (back-pressure: retry later) or the loop is closed.
+   */
+  post(value: unknown): boolean {
+    const bytes = serialize(value);
+    const state = this.#state;
+    const ring = this.#ring;
+    if (bytes.length + 4 > ring.length) throw new RangeError(`message of ${bytes.length} bytes is larger than the wake-up ring (${ring.length - 4})`);
+    if (Atomics.load(state, CLOSED) === 1) return false;
+    lock(state);
+    try {
+      if (ring.length - state[USED]! < bytes.length + 4) return false;
+      const len = new Uint8Array(4);
+      new DataView(len.buffer).setUint32(0, bytes.length, true);
+      let tail = ringCopyIn(ring, state[TAIL]!, len);
+      tail = ringCopyIn(ring, tail, bytes);
+      state[TAIL] = tail;
+      state[USED] = state[USED]! + bytes.length + 4;
+    } finally {
+      unlock(state);
+    }
+    return this.wake();
+  }
+
+  /** Ask the loop to stop (as `Reactor.stop()` would) from another thread. */
+  stopLoop(): boolean {
+    Atomics.store(this.#state, STOP, 1);
+    return this.wake();
+  }
+}
+
+export type MessageHandler = (message: unknown) => void;
+
+/** The loop side: one eventfd per loop, read once per turn however many wakes came. */
+export class WakeupChannel implements Dispatchable {
+  readonly #core: LoopCore;
+  readonly #eventfd: EventFd;
+  readonly #shared: SharedArrayBuffer;
+  readonly #state: Int32Array;
+  readonly #ring: Uint8Array;
+  readonly #handlers = new Set<MessageHandler>();
+  readonly #wakeHandlers = new Set<() => void>();
+  readonly #onStop: () => void;
+  #token: number;
+
+  constructor(core: LoopCore, ringBytes: number, onStop: () => void) {
+    this.#core = core;
+    this.#onStop = onStop;
+    this.#eventfd = new EventFd(0);
+    this.#shared = new SharedArrayBuffer(HEADER_BYTES + ringBytes);
+    this.#state = new Int32Array(this.#shared, 0, HEADER_BYTES / 4);
+    this.#ring = new Uint8Array(this.#shared, HEADER_BYTES);
+    this.#token = core.register(this.#eventfd.fd, EPOLLIN, this);
+  }
+
+  get handle(): WakeupHandle {
+    return { eventfd: this.#eventfd.fd, shared: this.#shared };
+  }
+
+  onMessage(handler: MessageHandler): () => void {
+    this.#handlers.add(handler);
+    return () => this.#handlers.delete(handler);
+  }
+
+  onWake(handler: () => void): () => void {
+    this.#wakeHandlers.add(handler);
+    return () => this.#wakeHandlers.delete(handler);
+  }
+
+  dispatch(): void {
+    this.#eventfd.tryRead();
+    // Clear before draining: a post that lands after the drain must wake us again.
+    Atomics.store(this.#state, PENDING, 0);
+    this.#core.counters.wakeups++;
+    if (Atomics.exchange(this.#state, STOP, 0) === 1) this.#onStop();
+    for (const message of this.#drain()) {
+      this.#core.counters.messages++;
+      for (const handler of this.#handlers) {
+        try {
+          handler(message);
+        } catch (error) {
+          this.#core.reportError(error, { kind: 'wakeup', description: 'message handler' });
+        }
+      }
+    }
+    for (const handler of this.#wakeHandlers) {
+      try {
+        handler();
+      } catch (error) {
+        this.#core.reportError(error, { kind: 'wakeup', description: 'wake handler' });
+      }
+    }
+  }
+
+  #drain(): unknown[] {
+    const state = this.#state;
+    if (Atomics.load(state, USED) === 0) return [];
+    const ring = this.#ring;
+    const chunks: Uint8Array[] = [];
+    lock(state);
+    try {
+      let head = state[HEAD]!;
+      let used = state[USED]!;
+      const len = new Uint8Array(4);
+      while (used > 0) {
+        head = ringCopyOut(ring, head, len);
+        const n = new DataView(len.buffer).getUint32(0, true);
+        const bytes = new Uint8Array(n);
+        head = ringCopyOut(ring, head, bytes);
+        used -= n + 4;
+        chunks.push(bytes);
+      }
+      state[HEAD] = head;
+      state[USED] = 0;
+    } finally {
+      unlock(state);
+    }
+    return chunks.map((c) => deserialize(c));
+  }
+
+  close(): void {
+    if (this.#token === 0) return;
+    Atomics.store(this.#state, CLOSED, 1);
+    this.#core.unregister(this.#token);
+    this.#token = 0;
+    this.#eventfd.close();
+  }
+}

@@ -1,0 +1,103 @@
+import { Reactor, type Timer } from '@reactor/reactor';
+import { bindingName, expectNoFdLeaks, quietLogger } from './helpers';
+
+expectNoFdLeaks();
+
+describe(`Reactor timers (${bindingName()})`, () => {
+  test('timers never fire early and fire in deadline order, ties in scheduling order', async () => {
+    using loop = new Reactor({ logger: quietLogger });
+    const fired: Array<{ id: number; late: number }> = [];
+    const start = performance.now();
+    const delays = [30, 5, 20, 5, 0, 12, 30, 1, 20, 5];
+    delays.forEach((d, id) => loop.after(d, () => fired.push({ id, late: performance.now() - start - d })));
+    await loop.run();
+    expect(fired.map((f) => f.id)).toEqual([4, 7, 1, 3, 9, 5, 2, 8, 0, 6]);
+    for (const f of fired) expect(f.late).toBeGreaterThanOrEqual(0);
+  });
+
+  test('many random timers: none early, all fired once', async () => {
+    using loop = new Reactor({ logger: quietLogger });
+    const n = 2000;
+    let early = 0;
+    let fired = 0;
+    for (let i = 0; i < n; i++) {
+      const delay = Math.random() * 50;
+      const due = performance.now() + delay;
+      loop.after(delay, () => {
+        fired++;
+        if (performance.now() < due) early++;
+      });
+    }
+    await loop.run();
+    expect(fired).toBe(n);
+    expect(early).toBe(0);
+  });
+
+  test('cancel, refresh, every, unref', async () => {
+    using loop = new Reactor({ logger: quietLogger });
+    const log: string[] = [];
+    const cancelled = loop.after(5, () => log.push('cancelled'));
+    cancelled.cancel();
+    cancelled.cancel();
+    expect(cancelled.pending).toBe(false);
+    let ticks = 0;
+    const every = loop.every(5, (t) => {
+      if (++ticks === 4) t.cancel();
+    });
+    const refreshed = loop.after(15, () => log.push(`refreshed at ${Math.round(performance.now() - t0)}`));
+    const t0 = performance.now();
+    loop.after(10, () => refreshed.refresh());
+    loop.after(1000, () => log.push('unref fired')).unref();
+    await loop.run();
+    expect(ticks).toBe(4);
+    expect(every.pending).toBe(false);
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatch(/^refreshed at/);
+    expect(Number(log[0]!.split(' ')[2])).toBeGreaterThanOrEqual(25);
+  });
+
+  test('timers created and cancelled from inside timer callbacks', async () => {
+    using loop = new Reactor({ logger: quietLogger });
+    let fired = 0;
+    let early = 0;
+    const victims: Timer[] = [];
+    for (let i = 0; i < 200; i++) {
+      loop.after(i % 7, () => {
+        fired++;
+        for (const v of victims.splice(0, 2)) v.cancel();
+        const due = performance.now() + 3;
+        victims.push(loop.after(3, () => fired++), loop.after(3, () => {
+          fired++;
+          if (performance.now() < due) early++;
+        }));
+      });
+    }
+    await loop.run();
+    expect(early).toBe(0);
+    // 200 outer + each pair except those cancelled; every outer call cancels up to 2.
+    expect(fired).toBeGreaterThan(200);
+  });
+
+  test('100k timers on one timerfd', async () => {
+    using loop = new Reactor({ logger: quietLogger });
+    const n = 100_000;
+    let fired = 0;
+    const timers: Timer[] = [];
+    for (let i = 0; i < n; i++) timers.push(loop.after(i % 100, () => fired++));
+    for (let i = 0; i < n; i += 10) timers[i]!.cancel();
+    await loop.run();
+    expect(fired).toBe(n - n / 10);
+    expect(loop.stats().timersFired).toBe(n - n / 10);
+  });
+
+  test('wall-clock at() and a boottime timer', async () => {
+    using loop = new Reactor({ logger: quietLogger });
+    const log: string[] = [];
+    const when = Date.now() + 40;
+    loop.at(new Date(when), () => log.push(`at ${Date.now() >= when}`));
+    const t0 = performance.now();
+    loop.after(20, () => log.push(`boottime ${performance.now() - t0 >= 20}`), { clock: 'boottime' });
+    await loop.run();
+    expect(log).toEqual(['boottime true', 'at true']);
+  });
+});

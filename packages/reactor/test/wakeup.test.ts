@@ -1,0 +1,65 @@
+import { Worker } from 'node:worker_threads';
+import { Reactor, Waker } from '@reactor/reactor';
+import { bindingName, expectNoFdLeaks, fixture, quietLogger } from './helpers';
+
+expectNoFdLeaks();
+
+describe(`Reactor wake-ups across threads (${bindingName()})`, () => {
+  test('several workers post messages; all arrive, many wakes coalesce', async () => {
+    using loop = new Reactor({ logger: quietLogger, keepAlive: true, onError: 'stop' });
+    const workers = 4;
+    const perWorker = 500;
+    const got = new Map<number, number[]>();
+    loop.onMessage((m) => {
+      const { from, i } = m as { from: number; i: number };
+      (got.get(from) ?? got.set(from, []).get(from)!).push(i);
+      if ([...got.values()].reduce((s, l) => s + l.length, 0) === workers * perWorker) loop.stop();
+    });
+    const handle = loop.wakeupHandle();
+    const threads = Array.from({ length: workers }, (_, id) => new Worker(fixture('wake-worker.js'), { workerData: { handle, id, count: perWorker, extraWakes: 3 } }));
+    for (const t of threads) t.on('error', (e) => loop.stop(e));
+    const exited = Promise.all(threads.map((w) => new Promise((r) => w.on('exit', r))));
+    await loop.run();
+    await exited;
+    for (let id = 0; id < workers; id++) expect(got.get(id)).toEqual(Array.from({ length: perWorker }, (_, i) => i));
+    const stats = loop.stats();
+    expect(stats.messages).toBe(workers * perWorker);
+    // 2000 posts and 6000 extra wakes: far fewer eventfd reads than wakes.
+    expect(stats.wakeups).toBeLessThan(workers * perWorker * 4);
+  });
+
+  test('a wake from this thread coalesces: many wakes, one turn', async () => {
+    using loop = new Reactor({ logger: quietLogger, keepAlive: true });
+    const waker = loop.waker();
+    for (let i = 0; i < 1000; i++) waker.wake();
+    loop.after(20, () => loop.stop());
+    await loop.run();
+    expect(loop.stats().wakeups).toBe(1);
+  });
+
+  test('a loop owning a worker thread is woken and stopped from another thread', async () => {
+    const worker = new Worker(fixture('blocking-worker.js'));
+    const messages: any[] = [];
+    const first = await new Promise<any>((resolve) => worker.once('message', resolve));
+    const waker = new Waker(first.handle);
+    const echoed = new Promise((resolve) => worker.once('message', resolve));
+    waker.post({ reply: 'hello' });
+    expect(await echoed).toEqual({ echo: 'hello' });
+    for (let i = 0; i < 10; i++) waker.post(i);
+    await new Promise((r) => setTimeout(r, 50));
+    waker.stopLoop();
+    worker.on('message', (m) => messages.push(m));
+    const code = await new Promise((resolve) => worker.on('exit', resolve));
+    expect(code).toBe(0);
+    const done = messages.find((m) => m.done);
+    expect(done.received).toBe(11);
+    expect(done.ticks).toBeGreaterThan(3);
+    expect(waker.closed).toBe(true);
+    expect(waker.wake()).toBe(false);
+  });
+
+  test('bad handles are refused', () => {
+    expect(() => new Waker({} as never)).toThrow(TypeError);
+    expect(() => new Waker({ eventfd: -1, shared: new SharedArrayBuffer(128) })).toThrow(RangeError);
+  });
+});
