@@ -47,9 +47,10 @@ export async function main(args: string[]): Promise<number> {
   };
   loop.onWake(check);
   const thread = new Worker(__filename, { workerData: { handle, state, rounds } satisfies Shared });
+  const threadExited = new Promise((resolve) => thread.once('exit', resolve));
   console.log('loop waiting in epoll');
   await loop.run();
-  await new Promise((resolve) => thread.once('exit', resolve));
+  await threadExited;
   loop.close();
   console.log(`done: ${rounds} wake-ups, ${loop.stats().wakeups} turns woken by the eventfd`);
   return 0;
