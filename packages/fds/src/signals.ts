@@ -1,0 +1,262 @@
+import { constants as osConstants } from 'node:os';
+import { SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, SIGSET_SIZE } from './constants';
+import { SystemError } from './errors';
+import { libc } from './ffi/index';
+import { describeValue, validateInteger, INT32_MAX } from './validate';
+
+/** A signal by name ('SIGTERM', 'TERM', 'SIGRTMIN+2', 'SIGRTMAX-1') or number. */
+export type Signal = string | number;
+/** One signal, a SignalSet, or any iterable of signals. */
+export type Signals = Signal | SignalSet | Iterable<Signal>;
+
+/** The highest signal number the kernel knows (_NSIG - 1 on x86-64 and arm64). */
+export const SIGNAL_MAX = 64;
+
+const standardByName = new Map<string, number>();
+const standardNames = new Map<number, string>();
+// Aliases that share a number with the name the man pages use (SIGABRT, SIGIO).
+const ALIASES = new Set(['SIGIOT', 'SIGPOLL', 'SIGCLD', 'SIGUNUSED']);
+for (const [name, value] of Object.entries(osConstants.signals as Record<string, number>)) {
+  standardByName.set(name, value);
+  if (!ALIASES.has(name) && !standardNames.has(value)) standardNames.set(value, name);
+}
+
+// Constant for the life of the process; asked once so naming a signal costs no FFI call.
+let rtRange: [min: number, max: number] | undefined;
+function realtimeRange(): [number, number] {
+  if (rtRange === undefined) rtRange = [libc().sigrtmin(), libc().sigrtmax()];
+  return rtRange;
+}
+
+/** SIGRTMIN as glibc sees it (34 usually: 32 and 33 are reserved for its threads). */
+export function sigrtmin(): number {
+  return realtimeRange()[0];
+}
+
+/** SIGRTMAX (64 on x86-64 and arm64). */
+export function sigrtmax(): number {
+  return realtimeRange()[1];
+}
+
+const RT_NAME = /^(?:SIG)?RT(MIN|MAX)(?:([+-])(\d{1,3}))?$/;
+
+/**
+ * The number of a signal: 'SIGTERM', 'TERM', 15, 'SIGRTMIN', 'SIGRTMIN+2',
+ * 'SIGRTMAX-1' (names are upper case, as kill(1) prints them). The numbers
+ * between the standard signals and SIGRTMIN (32 and 33) are refused: glibc
+ * reserves them for its own threads and will not block them.
+ */
+export function signalNumber(signal: Signal, name = 'signal'): number {
+  if (typeof signal === 'number') {
+    const n = validateInteger(signal, name, 1, SIGNAL_MAX);
+    const [min, max] = realtimeRange();
+    if (n > max || (n < min && !standardNames.has(n))) {
+      throw new RangeError(`${name} ${n} is not usable: glibc reserves the signals between the standard ones and SIGRTMIN (${min})`);
+    }
+    return n;
+  }
+  if (typeof signal !== 'string') throw new TypeError(`${name} must be a signal name or number; got ${describeValue(signal)}`);
+  const standard = standardByName.get(signal) ?? standardByName.get(`SIG${signal}`);
+  if (standard !== undefined) return standard;
+  const m = RT_NAME.exec(signal);
+  if (m !== null) {
+    const [min, max] = realtimeRange();
+    const offset = m[3] === undefined ? 0 : Number(m[3]);
+    const n = m[1] === 'MIN' ? (m[2] === '-' ? min - offset : min + offset) : m[2] === '+' ? max + offset : max - offset;
+    if (n < min || n > max) throw new RangeError(`${name} ${JSON.stringify(signal)} is outside SIGRTMIN..SIGRTMAX (${min}..${max})`);
+    return n;
+  }
+  throw new RangeError(`${name} is not a known signal name; got ${JSON.stringify(signal)}`);
+}
+
+/**
+ * The name of a signal number: 'SIGTERM', and 'SIGRTMIN' / 'SIGRTMIN+n' for
+ * the realtime ones. Total over 1..64 (a number without a name, such as the
+ * glibc-reserved 32, comes back as 'SIG32'), so decoding never throws.
+ */
+export function signalName(signo: number): string {
+  validateInteger(signo, 'signo', 1, SIGNAL_MAX);
+  const standard = standardNames.get(signo);
+  if (standard !== undefined) return standard;
+  const [min, max] = realtimeRange();
+  if (signo >= min && signo <= max) return signo === min ? 'SIGRTMIN' : `SIGRTMIN+${signo - min}`;
+  return `SIG${signo}`;
+}
+
+/**
+ * A glibc sigset_t (128 bytes; signal n is bit n-1, and the kernel reads the
+ * first 8 bytes). `buffer` is what the syscalls take.
+ */
+export class SignalSet implements Iterable<number> {
+  readonly buffer: Buffer = Buffer.alloc(SIGSET_SIZE);
+
+  constructor(signals?: Signals) {
+    if (signals !== undefined) this.add(signals);
+  }
+
+  /** A set over a copy of a sigset_t the kernel or libc filled in. */
+  static fromBuffer(buffer: Uint8Array): SignalSet {
+    if (!(buffer instanceof Uint8Array)) throw new TypeError(`buffer must be a Buffer or Uint8Array; got ${describeValue(buffer)}`);
+    if (buffer.length < 8) throw new RangeError(`buffer must hold at least 8 bytes (64 signals); got ${buffer.length}`);
+    const set = new SignalSet();
+    set.buffer.set(buffer.subarray(0, Math.min(buffer.length, SIGSET_SIZE)));
+    return set;
+  }
+
+  /** Add one signal, a set, or an iterable of signals. */
+  add(signals: Signals): this {
+    for (const n of signalList(signals, 'signals')) this.buffer[(n - 1) >> 3]! |= 1 << ((n - 1) & 7);
+    return this;
+  }
+
+  /** Remove signals; numbers 1..64 are taken as they are (a mask may hold reserved ones). */
+  delete(signals: Signals): this {
+    for (const n of signalList(signals, 'signals', true)) this.buffer[(n - 1) >> 3]! &= ~(1 << ((n - 1) & 7));
+    return this;
+  }
+
+  has(signal: Signal): boolean {
+    const n = typeof signal === 'number' ? validateInteger(signal, 'signal', 1, SIGNAL_MAX) : signalNumber(signal);
+    return (this.buffer[(n - 1) >> 3]! & (1 << ((n - 1) & 7))) !== 0;
+  }
+
+  clear(): this {
+    this.buffer.fill(0);
+    return this;
+  }
+
+  get size(): number {
+    return this.toArray().length;
+  }
+
+  /** The signal numbers in the set, ascending. */
+  toArray(): number[] {
+    const out: number[] = [];
+    for (let n = 1; n <= SIGNAL_MAX; n++) if ((this.buffer[(n - 1) >> 3]! & (1 << ((n - 1) & 7))) !== 0) out.push(n);
+    return out;
+  }
+
+  /** The signal names in the set ('SIGUSR1', 'SIGRTMIN+2'). */
+  names(): string[] {
+    return this.toArray().map(signalName);
+  }
+
+  [Symbol.iterator](): Iterator<number> {
+    return this.toArray()[Symbol.iterator]();
+  }
+
+  equals(other: SignalSet): boolean {
+    return other instanceof SignalSet && this.buffer.subarray(0, 8).equals(other.buffer.subarray(0, 8));
+  }
+
+  toString(): string {
+    return `SignalSet(${this.names().join(', ')})`;
+  }
+}
+
+/** Signal numbers from any `Signals`, all validated before anything is changed. */
+function signalList(signals: Signals, name: string, raw = false): number[] {
+  if (signals instanceof SignalSet) return signals.toArray();
+  if (typeof signals === 'string' || typeof signals === 'number') return [one(signals, name, raw)];
+  if (signals === null || typeof signals !== 'object' || typeof (signals as Iterable<Signal>)[Symbol.iterator] !== 'function') {
+    throw new TypeError(`${name} must be a signal, a SignalSet or an iterable of signals; got ${describeValue(signals)}`);
+  }
+  const out: number[] = [];
+  let i = 0;
+  for (const s of signals as Iterable<Signal>) out.push(one(s, `${name}[${i++}]`, raw));
+  return out;
+}
+
+function one(signal: Signal, name: string, raw: boolean): number {
+  if (raw && typeof signal === 'number') return validateInteger(signal, name, 1, SIGNAL_MAX);
+  return signalNumber(signal, name);
+}
+
+function toSet(signals: Signals, name: string): SignalSet {
+  if (signals instanceof SignalSet) return signals;
+  const set = new SignalSet();
+  for (const n of signalList(signals, name)) set.buffer[(n - 1) >> 3]! |= 1 << ((n - 1) & 7);
+  return set;
+}
+
+const emptySet = Buffer.alloc(SIGSET_SIZE);
+
+function sigmask(how: number, set: Buffer): SignalSet {
+  const old = new SignalSet();
+  const r = libc().pthread_sigmask(how, set, old.buffer);
+  if (r < 0) throw new SystemError('pthread_sigmask', -r);
+  return old;
+}
+
+/*
+ * The mask helpers act on the calling thread only (pthread_sigmask(3)):
+ * blocking a signal here does not block it in Node's other threads, so a
+ * process-directed signal may still be delivered elsewhere (FACTS §3).
+ */
+
+/** Add signals to this thread's mask; returns the previous mask. */
+export function blockSignals(signals: Signals): SignalSet {
+  return sigmask(SIG_BLOCK, toSet(signals, 'signals').buffer);
+}
+
+/** Remove signals from this thread's mask; returns the previous mask. Pending ones are delivered at once. */
+export function unblockSignals(signals: Signals): SignalSet {
+  return sigmask(SIG_UNBLOCK, toSet(signals, 'signals').buffer);
+}
+
+/** Replace this thread's mask; returns the previous mask. */
+export function setSignalMask(signals: Signals): SignalSet {
+  return sigmask(SIG_SETMASK, toSet(signals, 'signals').buffer);
+}
+
+/** This thread's mask. */
+export function getSignalMask(): SignalSet {
+  // The binding takes Buffers only (no NULL): blocking nothing reads the mask unchanged.
+  return sigmask(SIG_BLOCK, emptySet);
+}
+
+/** Signals pending for this thread or the process (sigpending(2)). */
+export function pendingSignals(): SignalSet {
+  const set = new SignalSet();
+  const r = libc().sigpending(set.buffer);
+  if (r < 0) throw new SystemError('sigpending', -r);
+  return set;
+}
+
+/** The id of the calling process. */
+export function getpid(): number {
+  return libc().getpid();
+}
+
+/** The kernel id of the calling thread (the pid on the main thread). */
+export function gettid(): number {
+  return libc().gettid();
+}
+
+/** A signal number, or 0 (no signal: only check that the target exists and may be signalled). */
+function signalOrZero(signal: Signal, name: string): number {
+  return signal === 0 ? 0 : signalNumber(signal, name);
+}
+
+/**
+ * Send a signal to one thread (tgkill(2)); it arrives with si_code SI_TKILL.
+ * `signal` 0 checks that the thread exists.
+ */
+export function tgkill(tgid: number, tid: number, signal: Signal): void {
+  validateInteger(tgid, 'tgid', 1, INT32_MAX);
+  validateInteger(tid, 'tid', 1, INT32_MAX);
+  const sig = signalOrZero(signal, 'signal');
+  const r = libc().tgkill(tgid, tid, sig);
+  if (r < 0) throw new SystemError('tgkill', -r);
+}
+
+/**
+ * kill(2): `pid` > 0 is a process, 0 this process group, -1 every process
+ * this one may signal, < -1 the process group -pid. `signal` 0 checks only.
+ */
+export function kill(pid: number, signal: Signal): void {
+  validateInteger(pid, 'pid', -INT32_MAX, INT32_MAX);
+  const sig = signalOrZero(signal, 'signal');
+  const r = libc().kill(pid, sig);
+  if (r < 0) throw new SystemError('kill', -r);
+}
