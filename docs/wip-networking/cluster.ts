@@ -1,0 +1,89 @@
+import { Worker } from 'node:worker_threads';
+import { rawLibc } from '@reactor/fds';
+import { Waker, type WakeupHandle } from './wakeup';
+
+export interface ClusterOptions {
+  /** How many loops (one worker thread each). Default: the number of CPUs. */
+  threads?: number;
+  /**
+   * A module (path) whose default export or `setup` export is
+   * `(loop: Reactor, data: unknown, index: number) => void | (() => void)`:
+   * it makes the thread's listeners (with `reusePort: true`) and may return
+   * a cleanup function run when the loop stops.
+   */
+  module: string;
+  /** Structured-cloneable data handed to each setup call. */
+  data?: unknown;
+  /** 'thread' (default: each loop owns its worker thread) or 'node'. */
+  mode?: 'thread' | 'node';
+}
+
+interface WorkerReport {
+  ready?: { handle: WakeupHandle; index: number };
+  error?: string;
+}
+
+/**
+ * N reactors in N worker threads from one call: each runs the same setup
+ * module (typically a listener on one port with SO_REUSEPORT, so the kernel
+ * spreads connections across the threads). `stop()` stops every loop through
+ * its eventfd and waits for the threads to exit.
+ */
+export class Cluster {
+  readonly #workers: Worker[] = [];
+  readonly #wakers: Waker[] = [];
+  readonly #exits: Array<Promise<number>> = [];
+
+  private constructor() {}
+
+  /**
+   * Start the threads one after another: each has loaded the FFI binding and
+   * reported ready before the next starts (FACTS §1: concurrent first loads of
+   * ffi-rs in several workers corrupted its heap).
+   */
+  static async start(options: ClusterOptions): Promise<Cluster> {
+    const threads = options.threads ?? (await import('node:os')).availableParallelism();
+    if (!Number.isInteger(threads) || threads < 1 || threads > 1024) throw new RangeError(`options.threads must be an integer in [1, 1024]; got ${threads}`);
+    if (typeof options.module !== 'string') throw new TypeError('options.module must be a module path');
+    // The binding must be loaded in the main thread too: ffi-rs loaded only
+    // in workers crashed the process when they exited (FACTS §1).
+    rawLibc();
+    const cluster = new Cluster();
+    try {
+      for (let index = 0; index < threads; index++) {
+        const worker = new Worker(require.resolve('./cluster-worker'), {
+          workerData: { module: options.module, data: options.data, index, mode: options.mode ?? 'thread' },
+        });
+        cluster.#exits.push(new Promise((resolve) => worker.once('exit', resolve)));
+        cluster.#workers.push(worker);
+        const report = await new Promise<WorkerReport>((resolve) => {
+          worker.once('message', resolve);
+          worker.once('error', (error) => resolve({ error: String(error) }));
+        });
+        if (report.error !== undefined || report.ready === undefined) throw new Error(`cluster thread ${index} failed to start: ${report.error}`);
+        cluster.#wakers.push(new Waker(report.ready.handle));
+      }
+    } catch (error) {
+      await cluster.stop();
+      throw error;
+    }
+    return cluster;
+  }
+
+  get size(): number {
+    return this.#workers.length;
+  }
+
+  /** Post a message to every loop (delivered to `loop.onMessage` handlers). */
+  broadcast(message: unknown): void {
+    for (const waker of this.#wakers) waker.post(message);
+  }
+
+  /** Stop every loop and wait for its thread to exit; resolves with the exit codes. */
+  async stop(): Promise<number[]> {
+    for (const waker of this.#wakers) waker.stopLoop();
+    // A thread that never reported ready has no waker: end it the hard way.
+    for (const worker of this.#workers.slice(this.#wakers.length)) void worker.terminate();
+    return Promise.all(this.#exits);
+  }
+}

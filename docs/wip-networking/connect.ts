@@ -1,0 +1,93 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { EPOLLOUT, Socket, SystemError, validateInteger, validateNonNegative, validateOptions } from '@reactor/fds';
+import { Connection, type ConnectionOptions } from './connection';
+import type { Reactor } from './reactor';
+
+export interface ConnectTcpOptions extends ConnectionOptions {
+  /** An IP address or a host name (resolved with the system resolver). Default '127.0.0.1'. */
+  host?: string;
+  port: number;
+  /** Fail with ETIMEDOUT if not connected within this time (default: the kernel's). */
+  timeoutMs?: number;
+  noDelay?: boolean;
+}
+
+export interface ConnectUnixOptions extends ConnectionOptions {
+  /** A filesystem path, or a name starting with '\0' for the abstract namespace. */
+  path: string;
+  timeoutMs?: number;
+}
+
+export type ConnectOptions = ConnectTcpOptions | ConnectUnixOptions;
+
+const ETIMEDOUT = 110;
+
+/**
+ * Open a stream connection without blocking: connect(2) returns EINPROGRESS,
+ * the loop waits for EPOLLOUT, and SO_ERROR tells the outcome. Failures
+ * (ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH …) reject the promise with a
+ * SystemError that names the address.
+ */
+export async function connect(loop: Reactor, options: ConnectOptions): Promise<Connection> {
+  const opts = validateOptions<ConnectTcpOptions & ConnectUnixOptions>(options);
+  const timeoutMs = opts.timeoutMs === undefined ? undefined : validateNonNegative(opts.timeoutMs, 'options.timeoutMs');
+  const connectionOptions: ConnectionOptions = {
+    ...(opts.highWaterMark !== undefined ? { highWaterMark: opts.highWaterMark } : {}),
+    ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
+  };
+  let socket: Socket;
+  let address: string;
+  let port: number | undefined;
+  if (typeof opts.path === 'string') {
+    const abstract = opts.path.startsWith('\0');
+    socket = Socket.create('unix');
+    address = opts.path;
+    try {
+      if (socket.connect(abstract ? { family: 'unix', path: opts.path.slice(1), abstract: true } : { family: 'unix', path: opts.path })) {
+        return new Connection(loop, socket, connectionOptions);
+      }
+    } catch (error) {
+      socket.close();
+      throw error;
+    }
+  } else {
+    port = validateInteger(opts.port, 'options.port', 1, 65535);
+    const host = opts.host ?? '127.0.0.1';
+    address = isIP(host) ? host : (await lookup(host)).address;
+    const v6 = isIP(address) === 6;
+    socket = Socket.create(v6 ? 'tcp6' : 'tcp4');
+    try {
+      if (opts.noDelay) socket.setNoDelay(true);
+      if (socket.connect({ family: v6 ? 'ipv6' : 'ipv4', address, port })) return new Connection(loop, socket, connectionOptions);
+    } catch (error) {
+      socket.close();
+      throw error;
+    }
+  }
+  return new Promise<Connection>((resolve, reject) => {
+    const fail = (error: unknown) => {
+      timer?.cancel();
+      watch.remove();
+      socket.close();
+      reject(error);
+    };
+    const watch = loop.watch(socket, EPOLLOUT, () => {
+      try {
+        socket.finishConnect();
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      timer?.cancel();
+      watch.remove();
+      try {
+        resolve(new Connection(loop, socket, connectionOptions));
+      } catch (error) {
+        socket.close();
+        reject(error);
+      }
+    }, { oneshot: true, description: 'connect' });
+    const timer = timeoutMs === undefined ? undefined : loop.after(timeoutMs, () => fail(new SystemError('connect', ETIMEDOUT, { address, ...(port !== undefined ? { port } : {}) })));
+  });
+}

@@ -1,0 +1,47 @@
+import { Duplex } from 'node:stream';
+import type { Connection } from './connection';
+
+/**
+ * A Node `stream.Duplex` over a Connection, for `pipeline()` and stream
+ * libraries. Reading follows the stream's demand (the connection pauses when
+ * the readable buffer is full); each chunk is copied out of the loop's shared
+ * read buffer, because streams keep chunks.
+ */
+export function toDuplex(connection: Connection): Duplex {
+  let pendingWriteCallback: ((error?: Error | null) => void) | undefined;
+  const duplex = new Duplex({
+    read() {
+      connection.resume();
+    },
+    write(chunk: Buffer, _encoding, callback) {
+      if (connection.destroyed) return callback(new Error('connection destroyed'));
+      if (connection.write(chunk)) callback();
+      else pendingWriteCallback = callback;
+    },
+    final(callback) {
+      connection.end();
+      callback();
+    },
+    destroy(error, callback) {
+      if (!connection.destroyed) connection.destroy();
+      callback(error);
+    },
+  });
+  connection.on('data', (chunk) => {
+    if (!duplex.push(Buffer.from(chunk))) connection.pause();
+  });
+  connection.on('end', () => duplex.push(null));
+  connection.on('drain', () => {
+    const callback = pendingWriteCallback;
+    pendingWriteCallback = undefined;
+    callback?.();
+  });
+  connection.on('error', (error) => duplex.destroy(error));
+  connection.on('close', () => {
+    const callback = pendingWriteCallback;
+    pendingWriteCallback = undefined;
+    callback?.(new Error('connection closed'));
+    if (!duplex.destroyed && duplex.readableEnded) duplex.destroy();
+  });
+  return duplex;
+}

@@ -1,0 +1,62 @@
+/**
+ * A minimal HTTP/1.1 request framer for the "hello" responder: finds where
+ * each request ends (headers, then a Content-Length body), with the limits
+ * that keep a malicious peer from growing memory without bound.
+ */
+export interface RequestHead {
+  method: string;
+  target: string;
+  version: '1.0' | '1.1';
+  keepAlive: boolean;
+  /** Bytes of head + body. */
+  length: number;
+}
+
+export const MAX_HEAD_BYTES = 8 * 1024;
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+const REQUEST_LINE = /^([A-Z]{1,16}) (\S{1,4096}) HTTP\/1\.([01])$/;
+
+/** Parse the request at the start of `buf`; null when more bytes are needed. */
+export function parseRequest(buf: Buffer): RequestHead | null {
+  const end = buf.indexOf(CRLFCRLF);
+  if (end < 0) {
+    if (buf.length > MAX_HEAD_BYTES) throw new HttpError(431, 'request head too large');
+    return null;
+  }
+  if (end > MAX_HEAD_BYTES) throw new HttpError(431, 'request head too large');
+  const lines = buf.toString('latin1', 0, end).split('\r\n');
+  const m = REQUEST_LINE.exec(lines[0]!);
+  if (m === null) throw new HttpError(400, 'bad request line');
+  const version = m[3] === '1' ? '1.1' : '1.0';
+  let keepAlive = version === '1.1';
+  let contentLength = 0;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw new HttpError(400, 'bad header line');
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    if (name === 'content-length') {
+      if (!/^\d{1,10}$/.test(value)) throw new HttpError(400, 'bad content-length');
+      contentLength = Number(value);
+      if (contentLength > MAX_BODY_BYTES) throw new HttpError(413, 'body too large');
+    } else if (name === 'transfer-encoding') {
+      throw new HttpError(501, 'transfer-encoding not supported');
+    } else if (name === 'connection') {
+      const v = value.toLowerCase();
+      if (v.includes('close')) keepAlive = false;
+      else if (v.includes('keep-alive')) keepAlive = true;
+    }
+  }
+  const length = end + 4 + contentLength;
+  if (buf.length < length) return null;
+  return { method: m[1]!, target: m[2]!, version, keepAlive, length };
+}

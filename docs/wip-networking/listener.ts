@@ -1,0 +1,218 @@
+import { EventEmitter } from 'node:events';
+import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import { EPOLLIN, Socket, SystemError, validateInteger, validateOptions, type SocketAddress } from '@reactor/fds';
+import { Connection, type ConnectionOptions } from './connection';
+import type { IoWatch } from './io-watch';
+import type { Reactor } from './reactor';
+import type { Timer } from './timers';
+
+export interface ListenTcpOptions extends ConnectionOptions {
+  /** An IP address (default '127.0.0.1'; '::' or '0.0.0.0' for all). */
+  host?: string;
+  /** 0 picks a free port. */
+  port: number;
+  backlog?: number;
+  /** SO_REUSEPORT: several listeners (one per thread) share the port. */
+  reusePort?: boolean;
+  /** IPV6_V6ONLY for '::' (default false: dual stack). */
+  ipv6Only?: boolean;
+  /** Connections accepted per loop turn at most (fairness; default 64). */
+  maxAcceptsPerTurn?: number;
+}
+
+export interface ListenUnixOptions extends ConnectionOptions {
+  /** A filesystem path, or a name starting with '\0' for the abstract namespace. */
+  path: string;
+  /** File mode of the socket file (e.g. 0o600); default: as the umask leaves it. */
+  mode?: number;
+  backlog?: number;
+  maxAcceptsPerTurn?: number;
+}
+
+export type ListenOptions = ListenTcpOptions | ListenUnixOptions;
+
+export interface ListenerEvents {
+  connection: [connection: Connection];
+  /** accept(2) failed for lack of fds (EMFILE/ENFILE): accepting pauses and retries. */
+  accepterror: [error: SystemError];
+  close: [];
+}
+
+const EMFILE = 24;
+const ENFILE = 23;
+const ENOBUFS = 105;
+const ENOMEM = 12;
+const RETRYABLE_ACCEPT = new Set([103 /* ECONNABORTED */, 71 /* EPROTO */, 4 /* EINTR */]);
+
+/**
+ * A listening socket on a reactor. Accepts at most `maxAcceptsPerTurn`
+ * connections per turn, so a flood of connects cannot starve the other fds.
+ * When accept fails for lack of fds (EMFILE, ENFILE) or memory, accepting
+ * pauses — the listening fd leaves the interest set, so the loop does not
+ * spin on it — and resumes after a back-off (10 ms, doubling up to 1 s),
+ * so the server keeps serving its open connections and recovers by itself.
+ */
+export class Listener extends EventEmitter<ListenerEvents> {
+  readonly loop: Reactor;
+  readonly socket: Socket;
+  readonly #watch: IoWatch;
+  readonly #connectionOptions: ConnectionOptions;
+  readonly #maxAccepts: number;
+  readonly #unixPath: string | undefined;
+  #backoffMs = 0;
+  #retry: Timer | undefined;
+  #closed = false;
+  /** Connections accepted so far. */
+  accepted = 0;
+
+  constructor(loop: Reactor, options: ListenOptions, onConnection?: (connection: Connection) => void) {
+    super();
+    const opts = validateOptions<ListenTcpOptions & ListenUnixOptions>(options);
+    this.loop = loop;
+    this.#maxAccepts = opts.maxAcceptsPerTurn === undefined ? 64 : validateInteger(opts.maxAcceptsPerTurn, 'options.maxAcceptsPerTurn', 1, 65536);
+    const backlog = opts.backlog === undefined ? 511 : validateInteger(opts.backlog, 'options.backlog', 0, 65535);
+    this.#connectionOptions = {
+      ...(opts.highWaterMark !== undefined ? { highWaterMark: opts.highWaterMark } : {}),
+      ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
+    };
+    let socket: Socket;
+    if (typeof opts.path === 'string') {
+      const path = opts.path;
+      const abstract = path.startsWith('\0');
+      if (opts.mode !== undefined) validateInteger(opts.mode, 'options.mode', 0, 0o7777);
+      if (!abstract) removeStaleSocket(path);
+      socket = Socket.create('unix');
+      try {
+        socket.bind(abstract ? { family: 'unix', path: path.slice(1), abstract: true } : { family: 'unix', path });
+        if (!abstract && opts.mode !== undefined) chmodSync(path, opts.mode);
+        socket.listen(backlog);
+      } catch (error) {
+        socket.close();
+        throw error;
+      }
+      this.#unixPath = abstract ? undefined : path;
+    } else {
+      const port = validateInteger(opts.port, 'options.port', 0, 65535);
+      const host = opts.host ?? '127.0.0.1';
+      const v6 = host.includes(':');
+      socket = Socket.create(v6 ? 'tcp6' : 'tcp4');
+      try {
+        socket.setReuseAddress(true);
+        if (opts.reusePort) socket.setReusePort(true);
+        if (v6 && opts.ipv6Only !== undefined) socket.setIpv6Only(opts.ipv6Only);
+        socket.bind({ family: v6 ? 'ipv6' : 'ipv4', address: host, port });
+        socket.listen(backlog);
+      } catch (error) {
+        socket.close();
+        throw error;
+      }
+    }
+    this.socket = socket;
+    this.#watch = loop.watch(socket, EPOLLIN, () => this.#accept(), { description: 'listener' });
+    if (onConnection !== undefined) this.on('connection', onConnection);
+  }
+
+  /** The bound address (with the port the kernel picked for port 0). */
+  address(): SocketAddress {
+    return this.socket.localAddress();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #accept(): void {
+    for (let i = 0; i < this.#maxAccepts && !this.#closed; i++) {
+      let client: Socket | null;
+      try {
+        client = this.socket.accept();
+      } catch (error) {
+        if (error instanceof SystemError && RETRYABLE_ACCEPT.has(-error.errno)) continue;
+        if (error instanceof SystemError && [EMFILE, ENFILE, ENOBUFS, ENOMEM].includes(-error.errno)) {
+          this.#pause(error);
+          return;
+        }
+        throw error;
+      }
+      if (client === null) break;
+      this.#backoffMs = 0;
+      this.accepted++;
+      let connection: Connection;
+      try {
+        connection = new Connection(this.loop, client, this.#connectionOptions);
+      } catch (error) {
+        client.close();
+        if (error instanceof SystemError && [EMFILE, ENFILE, ENOMEM, 28 /* ENOSPC: epoll max_user_watches */].includes(-error.errno)) {
+          this.#pause(error);
+          return;
+        }
+        throw error;
+      }
+      this.emit('connection', connection);
+    }
+  }
+
+  #pause(error: SystemError): void {
+    this.#backoffMs = Math.min(1000, this.#backoffMs === 0 ? 10 : this.#backoffMs * 2);
+    this.#watch.modify(0);
+    this.loop.logger.warn({ fd: this.socket.fd, code: error.code, retryMs: this.#backoffMs }, 'accept paused: out of resources');
+    this.emit('accepterror', error);
+    this.#retry = this.loop.after(this.#backoffMs, () => {
+      this.#retry = undefined;
+      if (!this.#closed) this.#watch.modify(EPOLLIN);
+    });
+  }
+
+  /** Stop accepting and close the listening socket (open connections stay). */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#retry?.cancel();
+    this.#watch.remove();
+    this.socket.close();
+    if (this.#unixPath !== undefined) {
+      try {
+        unlinkSync(this.#unixPath);
+      } catch {
+        // already gone
+      }
+    }
+    this.emit('close');
+  }
+
+  ref(): this {
+    this.#watch.ref();
+    return this;
+  }
+
+  unref(): this {
+    this.#watch.unref();
+    return this;
+  }
+}
+
+/**
+ * A socket file left by a process that died is removed; anything else at
+ * the path (a regular file, a live server's socket) is refused: binding
+ * would fail with EADDRINUSE, and deleting a file we do not own is worse.
+ */
+function removeStaleSocket(path: string): void {
+  let stat;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return;
+  }
+  if (!stat.isSocket()) throw new SystemError('bind', 98 /* EADDRINUSE */, { path });
+  const probe = Socket.create('unix');
+  try {
+    probe.connect({ family: 'unix', path });
+    // Someone accepts there: a live server.
+    throw new SystemError('bind', 98 /* EADDRINUSE */, { path });
+  } catch (error) {
+    if (error instanceof SystemError && error.code === 'ECONNREFUSED') unlinkSync(path);
+    else throw error;
+  } finally {
+    probe.close();
+  }
+}

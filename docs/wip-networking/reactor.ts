@@ -1,0 +1,513 @@
+import type { ChildProcess } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { Epoll, validateFunction, validateInteger, validateOptions, type FdLike } from '@reactor/fds';
+import type { Logger } from 'pino';
+import { ChildWatch, type ChildHandler } from './children';
+import { connect as openConnection, type ConnectOptions } from './connect';
+import type { Connection } from './connection';
+import { Listener, type ListenOptions } from './listener';
+import { UdpSocket, type UdpBindOptions } from './udp';
+import { IoWatch, type IoHandler, type WatchOptions } from './io-watch';
+import { getDefaultLogger } from './logger';
+import { watchReadable, type NodePollHandle } from './node-poll';
+import { SignalSource, type SignalHandler, type SignalSubscription } from './signals';
+import type { Dispatchable, LoopCore, SourceContext } from './source';
+import { emptyStats, type ReactorStats } from './stats';
+import { Timer, TimerQueue, validateDelay, type TimerCallback, type TimerClock, type TimerOptions } from './timers';
+import { Waker, WakeupChannel, type MessageHandler, type WakeupHandle } from './wakeup';
+
+export type ErrorHook = (error: unknown, context: SourceContext) => void;
+
+export interface ReactorOptions {
+  /** A pino logger (default: pino on stderr, level from REACTOR_LOG_LEVEL). */
+  logger?: Logger;
+  /**
+   * What a handler's exception does: 'log' (default: logged at error level,
+   * the loop goes on), 'stop' (the loop stops and `run()` rejects with it),
+   * or a function that receives it.
+   */
+  onError?: 'log' | 'stop' | ErrorHook;
+  /** Keep running with nothing referenced, until `stop()` (default false). */
+  keepAlive?: boolean;
+  /** Events fetched per epoll_wait (default 1024). */
+  maxEvents?: number;
+  /** Bytes of the ring that carries messages from other threads (default 1 MiB). */
+  wakeupRingBytes?: number;
+}
+
+/** `idle` → `running` → `idle` (run again) … → `closed`. */
+export type ReactorState = 'idle' | 'running' | 'closed';
+
+/** How the loop waits: inside Node's loop, or owning the thread. */
+export type RunMode = 'node' | 'thread';
+
+/**
+ * One selector loop: an epoll set in which fd readiness, timers (timerfd),
+ * signals (signalfd), wake-ups from other threads (eventfd) and child exits
+ * (pidfd) all arrive as events and are dispatched in one order.
+ *
+ * Each turn: arm the timerfds for the earliest deadlines (prepare), fetch the
+ * ready events (wait), call their handlers (dispatch), then run deferred
+ * callbacks. Handlers may add or remove any source, including themselves;
+ * an fd removed during a batch gets no further events from it.
+ */
+export class Reactor {
+  readonly logger: Logger;
+  readonly #epoll: Epoll;
+  readonly #targets = new Map<number, Dispatchable>();
+  readonly #counters = emptyStats();
+  readonly #onError: 'log' | 'stop' | ErrorHook;
+  readonly #keepAlive: boolean;
+  readonly #timerQueues = new Map<TimerClock, TimerQueue>();
+  readonly #wakeup: WakeupChannel;
+  #signals: SignalSource | undefined;
+  #deferred: Array<() => void> = [];
+  readonly #exitHooks: Array<() => void> = [];
+  #nextToken = 1;
+  #refs = 0;
+  #state: ReactorState = 'idle';
+  #mode: RunMode | undefined;
+  #dispatching = false;
+  #stopRequested = false;
+  #stopError: unknown;
+  #turnScheduled = false;
+  #poll: NodePollHandle | undefined;
+  #pollRef = false;
+  #settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
+  #lastTurnEnd = 0;
+  readonly #core: LoopCore;
+
+  constructor(options?: ReactorOptions) {
+    const opts = validateOptions<ReactorOptions>(options);
+    this.logger = opts.logger ?? getDefaultLogger();
+    const onError = opts.onError ?? 'log';
+    if (onError !== 'log' && onError !== 'stop' && typeof onError !== 'function') {
+      throw new TypeError(`options.onError must be 'log', 'stop' or a function; got ${String(onError)}`);
+    }
+    this.#onError = onError;
+    this.#keepAlive = opts.keepAlive === true;
+    const maxEvents = opts.maxEvents === undefined ? 1024 : validateInteger(opts.maxEvents, 'options.maxEvents', 1, 65536);
+    const ringBytes = opts.wakeupRingBytes === undefined ? 1 << 20 : validateInteger(opts.wakeupRingBytes, 'options.wakeupRingBytes', 64, 1 << 30);
+    this.#epoll = new Epoll({ maxEvents });
+    const self = this;
+    this.#core = {
+      epoll: this.#epoll,
+      logger: this.logger,
+      counters: this.#counters,
+      register: (fd, events, target) => this.#register(fd, events, target),
+      unregister: (token) => {
+        this.#targets.delete(token);
+      },
+      addRefs: (delta) => this.#addRefs(delta),
+      reportError: (error, context) => this.#reportError(error, context),
+      requestTurn: () => this.#requestTurn(),
+      get closed() {
+        return self.#state === 'closed';
+      },
+    };
+    try {
+      this.#wakeup = new WakeupChannel(this.#core, ringBytes, () => this.stop());
+    } catch (error) {
+      this.#epoll.close();
+      throw error;
+    }
+    this.logger.debug({ epfd: this.#epoll.fd }, 'reactor created');
+  }
+
+  get state(): ReactorState {
+    return this.#state;
+  }
+
+  /** How the loop is running now, if it is. */
+  get mode(): RunMode | undefined {
+    return this.#mode;
+  }
+
+  /** The epoll fd, to nest this loop in another (it is readable when events are ready). */
+  get fd(): number {
+    return this.#epoll.fd;
+  }
+
+  // ---- sources -------------------------------------------------------------
+
+  /**
+   * Watch `fd` for `events` (EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLPRI …);
+   * the handler gets the ready bits (EPOLLERR and EPOLLHUP are always
+   * reported). Level-triggered unless `edge` or `oneshot` is set.
+   */
+  watch(fd: FdLike, events: number, handler: IoHandler, options?: WatchOptions): IoWatch {
+    this.#ensureOpen('watch');
+    return new IoWatch(this.#core, fd, events, handler, validateOptions<WatchOptions>(options));
+  }
+
+  /** Call `callback` once, `delayMs` from now (never earlier). */
+  after(delayMs: number, callback: TimerCallback, options?: TimerOptions): Timer {
+    validateDelay(delayMs, 'delayMs');
+    const queue = this.#timerQueue(options);
+    return queue.create(callback, delayMs, 0, queue.now() + delayMs, options ?? {});
+  }
+
+  /** Call `callback` every `intervalMs`, the first time `intervalMs` from now. */
+  every(intervalMs: number, callback: TimerCallback, options?: TimerOptions): Timer {
+    validateDelay(intervalMs, 'intervalMs');
+    if (intervalMs <= 0) throw new RangeError(`intervalMs must be > 0; got ${intervalMs}`);
+    const queue = this.#timerQueue(options);
+    return queue.create(callback, intervalMs, intervalMs, queue.now() + intervalMs, options ?? {});
+  }
+
+  /**
+   * Call `callback` at a wall-clock time (a Date or epoch milliseconds), on
+   * CLOCK_REALTIME: if the clock is set, the deadline follows it.
+   */
+  at(when: Date | number, callback: TimerCallback, options?: Omit<TimerOptions, 'clock'>): Timer {
+    const epochMs = when instanceof Date ? when.getTime() : when;
+    if (typeof epochMs !== 'number' || !Number.isFinite(epochMs)) throw new TypeError('when must be a valid Date or a finite number of epoch milliseconds');
+    const queue = this.#timerQueue({ clock: 'realtime' });
+    return queue.create(callback, 0, 0, epochMs, options ?? {});
+  }
+
+  /**
+   * Handle a signal ('SIGTERM', 15, 'SIGRTMIN+2') as a loop event. While a
+   * handler is registered the signal never kills the process; signals sent
+   * by other processes reach loops on the main thread (see the README).
+   */
+  onSignal(signal: string | number, handler: SignalHandler, options?: { ref?: boolean }): SignalSubscription {
+    this.#ensureOpen('onSignal');
+    this.#signals ??= new SignalSource(this.#core);
+    return this.#signals.subscribe(signal, handler, validateOptions(options));
+  }
+
+  /**
+   * Listen for stream connections: `{ host, port, backlog, reusePort }` for
+   * TCP (IPv4 or IPv6), `{ path, mode }` for a Unix socket.
+   */
+  listen(options: ListenOptions, onConnection?: (connection: Connection) => void): Listener {
+    this.#ensureOpen('listen');
+    return new Listener(this, options, onConnection);
+  }
+
+  /** Connect to `{ host, port, timeoutMs }` or `{ path }` without blocking. */
+  connect(options: ConnectOptions): Promise<Connection> {
+    try {
+      this.#ensureOpen('connect');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return openConnection(this, options);
+  }
+
+  /** Bind a UDP socket (`{ host, port }`). */
+  udp(options?: UdpBindOptions): UdpSocket {
+    this.#ensureOpen('udp');
+    return new UdpSocket(this, options);
+  }
+
+  /** Call `handler` when the process exits (through a pidfd). */
+  watchChild(target: number | ChildProcess, handler: ChildHandler, options?: { ref?: boolean }): ChildWatch {
+    this.#ensureOpen('watchChild');
+    return new ChildWatch(this.#core, target, handler, validateOptions(options));
+  }
+
+  /** Receive the values other threads `post()` through a Waker; returns an unsubscribe function. */
+  onMessage(handler: MessageHandler): () => void {
+    validateFunction(handler, 'handler');
+    return this.#wakeup.onMessage(handler);
+  }
+
+  /**
+   * Call `handler` on each turn woken through the loop's eventfd (after the
+   * messages of that turn); many wakes before a turn make one call.
+   */
+  onWake(handler: () => void): () => void {
+    validateFunction(handler, 'handler');
+    return this.#wakeup.onWake(handler);
+  }
+
+  /** What another thread needs to wake this loop (`new Waker(handle)`). */
+  wakeupHandle(): WakeupHandle {
+    this.#ensureOpen('wakeupHandle');
+    return this.#wakeup.handle;
+  }
+
+  /** A Waker for this loop on this thread. */
+  waker(): Waker {
+    return new Waker(this.wakeupHandle());
+  }
+
+  /** Run `callback` after the current batch of events (or on the next turn). */
+  defer(callback: () => void): void {
+    validateFunction(callback, 'callback');
+    this.#ensureOpen('defer');
+    this.#deferred.push(callback);
+    this.#requestTurn();
+  }
+
+  /** Run `callback` each time the loop stops. */
+  onExit(callback: () => void): void {
+    validateFunction(callback, 'callback');
+    this.#exitHooks.push(callback);
+  }
+
+  // ---- running -------------------------------------------------------------
+
+  /**
+   * Run inside Node's loop (the default): libuv watches the epoll fd and each
+   * time it has events, one turn runs on this thread. Promises, timers, fs
+   * and node:net keep working; idle costs nothing. Settles when the loop
+   * stops: by `stop()`, when nothing referenced is left, or (with
+   * `onError: 'stop'`) rejected with a handler's error.
+   */
+  run(): Promise<void> {
+    try {
+      this.#beginRun('node');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.#settle = { resolve, reject };
+      try {
+        this.#poll = watchReadable(this.#epoll.fd, () => this.#nodeTurn());
+        this.#pollRef = true;
+        this.#updatePollRef();
+        this.#lastTurnEnd = performance.now();
+        this.#turnScheduled = false;
+        this.#requestTurn();
+      } catch (error) {
+        this.#finish(error);
+      }
+    });
+  }
+
+  /**
+   * Own the calling thread: wait in epoll_wait until there are events, and
+   * return when the loop stops. The fastest mode, for a worker thread or a
+   * program that needs nothing else from Node: Node's own loop on this
+   * thread does not turn until this returns (no promise continuation,
+   * setTimeout or node:net callback runs meanwhile).
+   */
+  runBlocking(): void {
+    this.#beginRun('thread');
+    this.#lastTurnEnd = performance.now();
+    try {
+      while (!this.#stopRequested) {
+        if (!this.#alive()) break;
+        this.#turn(this.#deferred.length > 0 ? 0 : -1);
+      }
+    } catch (error) {
+      this.#stopError ??= error;
+    }
+    const error = this.#stopError;
+    this.#finish(undefined);
+    if (error !== undefined) throw error;
+  }
+
+  /** Stop after the current batch; `run()` resolves (or rejects with `error`). */
+  stop(error?: unknown): void {
+    if (this.#state !== 'running') return;
+    this.#stopRequested = true;
+    if (error !== undefined && this.#stopError === undefined) this.#stopError = error;
+    if (this.#mode === 'node' && !this.#dispatching) this.#finish(this.#stopError);
+  }
+
+  /** Stop, then release every fd the loop owns. Idempotent. */
+  close(): void {
+    if (this.#state === 'closed') return;
+    if (this.#state === 'running') {
+      this.#stopRequested = true;
+      if (this.#mode === 'node') this.#finish(this.#stopError);
+    }
+    this.#state = 'closed';
+    for (const queue of this.#timerQueues.values()) queue.close();
+    this.#signals?.close();
+    this.#wakeup.close();
+    this.#targets.clear();
+    this.#deferred = [];
+    this.#epoll.close();
+    this.logger.debug('reactor closed');
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** A copy of the loop's counters. */
+  stats(): ReactorStats {
+    return { ...this.#counters, refs: this.#refs };
+  }
+
+  // ---- internals -----------------------------------------------------------
+
+  #beginRun(mode: RunMode): void {
+    if (this.#state === 'closed') throw new Error('run: the reactor is closed');
+    if (this.#state === 'running') throw new Error('run: the reactor is already running');
+    this.#state = 'running';
+    this.#mode = mode;
+    this.#stopRequested = false;
+    this.#stopError = undefined;
+    this.logger.debug({ mode }, 'reactor running');
+  }
+
+  #finish(error: unknown): void {
+    if (this.#state !== 'running') return;
+    this.#state = 'idle';
+    const settle = this.#settle;
+    this.#settle = undefined;
+    this.#mode = undefined;
+    if (this.#poll !== undefined) {
+      this.#poll.close();
+      this.#poll = undefined;
+    }
+    for (const hook of this.#exitHooks) {
+      try {
+        hook();
+      } catch (hookError) {
+        this.logger.error({ err: hookError }, 'exit hook threw');
+      }
+    }
+    this.logger.debug({ error: error !== undefined }, 'reactor stopped');
+    if (settle) {
+      if (error !== undefined) settle.reject(error);
+      else settle.resolve();
+    }
+  }
+
+  #alive(): boolean {
+    return this.#keepAlive || this.#refs > 0 || this.#deferred.length > 0;
+  }
+
+  #register(fd: number, events: number, target: Dispatchable): number {
+    this.#ensureOpen('register');
+    const token = this.#nextToken++;
+    this.#epoll.add(fd, events, token);
+    this.#targets.set(token, target);
+    return token;
+  }
+
+  #addRefs(delta: number): void {
+    this.#refs += delta;
+    if (this.#state === 'running' && this.#mode === 'node') {
+      this.#updatePollRef();
+      if (this.#refs === 0) this.#requestTurn();
+    }
+  }
+
+  #updatePollRef(): void {
+    const poll = this.#poll;
+    if (poll === undefined) return;
+    const want = this.#keepAlive || this.#refs > 0 || this.#deferred.length > 0;
+    if (want !== this.#pollRef) {
+      this.#pollRef = want;
+      if (want) poll.ref();
+      else poll.unref();
+    }
+  }
+
+  /** Something changed outside a turn (a timer, a deferred callback): turn soon. */
+  #requestTurn(): void {
+    if (this.#dispatching || this.#turnScheduled) return;
+    if (this.#state !== 'running' || this.#mode !== 'node') return;
+    this.#turnScheduled = true;
+    setImmediate(() => {
+      this.#turnScheduled = false;
+      this.#nodeTurn();
+    });
+  }
+
+  #nodeTurn(): void {
+    if (this.#state !== 'running' || this.#mode !== 'node') return;
+    try {
+      this.#turn(0);
+    } catch (error) {
+      this.#stopError ??= error;
+      this.#stopRequested = true;
+    }
+    if (this.#stopRequested || !this.#alive()) this.#finish(this.#stopError);
+    else this.#updatePollRef();
+  }
+
+  /** prepare → wait → dispatch → deferred. */
+  #turn(timeoutMs: number): void {
+    for (const queue of this.#timerQueues.values()) queue.flush();
+    const epoll = this.#epoll;
+    const waitStart = performance.now();
+    const n = epoll.wait(timeoutMs);
+    const dispatchStart = performance.now();
+    const counters = this.#counters;
+    // In Node mode the wait happened in Node's loop, before this turn began.
+    counters.waitMs += this.#mode === 'node' ? waitStart - this.#lastTurnEnd : dispatchStart - waitStart;
+    counters.turns++;
+    this.#dispatching = true;
+    try {
+      const targets = this.#targets;
+      for (let i = 0; i < n; i++) {
+        const target = targets.get(epoll.tokenAt(i));
+        if (target === undefined) continue; // removed earlier in this batch
+        counters.events++;
+        try {
+          target.dispatch(epoll.eventsAt(i));
+        } catch (error) {
+          this.#reportError(error, { kind: 'io' });
+        }
+        if (this.#stopRequested) break;
+      }
+      this.#runDeferred();
+    } finally {
+      this.#dispatching = false;
+    }
+    if (this.#state !== 'closed') for (const queue of this.#timerQueues.values()) queue.flush();
+    this.#lastTurnEnd = performance.now();
+    counters.dispatchMs += this.#lastTurnEnd - dispatchStart;
+  }
+
+  #runDeferred(): void {
+    // Callbacks deferred by deferred callbacks run on the next turn, so a
+    // callback that re-defers itself cannot starve the fds.
+    const batch = this.#deferred;
+    if (batch.length === 0) return;
+    this.#deferred = [];
+    for (const callback of batch) {
+      try {
+        callback();
+      } catch (error) {
+        this.#reportError(error, { kind: 'defer' });
+      }
+    }
+  }
+
+  #reportError(error: unknown, context: SourceContext): void {
+    this.#counters.handlerErrors++;
+    const hook = this.#onError;
+    if (hook === 'stop') {
+      this.stop(error);
+      return;
+    }
+    if (typeof hook === 'function') {
+      try {
+        hook(error, context);
+        return;
+      } catch (hookError) {
+        error = hookError;
+      }
+    }
+    this.logger.error({ err: error, ...context }, 'reactor handler threw; the loop goes on');
+  }
+
+  #timerQueue(options: TimerOptions | undefined): TimerQueue {
+    this.#ensureOpen('timer');
+    const opts = validateOptions<TimerOptions>(options);
+    const clock = opts.clock ?? 'monotonic';
+    if (clock !== 'monotonic' && clock !== 'realtime' && clock !== 'boottime') {
+      throw new RangeError(`options.clock must be 'monotonic', 'realtime' or 'boottime'; got ${String(clock)}`);
+    }
+    let queue = this.#timerQueues.get(clock);
+    if (queue === undefined) {
+      queue = new TimerQueue(this.#core, clock);
+      this.#timerQueues.set(clock, queue);
+    }
+    return queue;
+  }
+
+  #ensureOpen(operation: string): void {
+    if (this.#state === 'closed') throw new Error(`${operation}: the reactor is closed`);
+  }
+}

@@ -1,0 +1,94 @@
+import { EventEmitter } from 'node:events';
+import { EPOLLIN, Socket, validateOptions, type SocketAddress } from '@reactor/fds';
+import type { IoWatch } from './io-watch';
+import type { Reactor } from './reactor';
+
+export interface UdpBindOptions {
+  /** Default '127.0.0.1'; '::' selects IPv6. */
+  host?: string;
+  /** Default 0 (any free port). */
+  port?: number;
+  reusePort?: boolean;
+  /** Datagrams read per turn at most (default 64). */
+  maxReadsPerTurn?: number;
+}
+
+export interface UdpEvents {
+  /** A datagram; like stream data, the Buffer is valid only during the handler. */
+  message: [data: Buffer, from: SocketAddress];
+  error: [error: Error];
+  close: [];
+}
+
+/**
+ * A UDP socket on a reactor. Each readiness event drains up to
+ * `maxReadsPerTurn` datagrams (the batching the kernel allows without
+ * recvmmsg, which the FFI layer does not expose).
+ */
+export class UdpSocket extends EventEmitter<UdpEvents> {
+  readonly socket: Socket;
+  readonly #watch: IoWatch;
+  readonly #buffer = Buffer.allocUnsafeSlow(65536);
+  readonly #maxReads: number;
+  #closed = false;
+
+  constructor(loop: Reactor, options?: UdpBindOptions) {
+    super();
+    const opts = validateOptions<UdpBindOptions>(options);
+    const host = opts.host ?? '127.0.0.1';
+    const v6 = host.includes(':');
+    this.#maxReads = opts.maxReadsPerTurn ?? 64;
+    const socket = Socket.create(v6 ? 'udp6' : 'udp4');
+    try {
+      if (opts.reusePort) socket.setReusePort(true);
+      socket.bind({ family: v6 ? 'ipv6' : 'ipv4', address: host, port: opts.port ?? 0 });
+    } catch (error) {
+      socket.close();
+      throw error;
+    }
+    this.socket = socket;
+    this.#watch = loop.watch(socket, EPOLLIN, () => this.#read(), { description: 'udp' });
+  }
+
+  address(): SocketAddress {
+    return this.socket.localAddress();
+  }
+
+  /** Send one datagram; false if the kernel's buffer is full (EAGAIN: the datagram is dropped). */
+  send(data: Uint8Array | string, to: SocketAddress): boolean {
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    return this.socket.sendTo(buf, to) !== null;
+  }
+
+  #read(): void {
+    for (let i = 0; i < this.#maxReads && !this.#closed; i++) {
+      let got: { bytes: number; address: SocketAddress } | null;
+      try {
+        got = this.socket.recvFrom(this.#buffer);
+      } catch (error) {
+        this.emit('error', error as Error);
+        return;
+      }
+      if (got === null) return;
+      this.emit('message', this.#buffer.subarray(0, got.bytes), got.address);
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#watch.remove();
+    this.socket.close();
+    this.emit('close');
+  }
+
+  ref(): this {
+    this.#watch.ref();
+    return this;
+  }
+
+  unref(): this {
+    this.#watch.unref();
+    return this;
+  }
+}
