@@ -26,3 +26,7 @@ export { SignalFd, decodeSignalfdSiginfo } from './signalfd';
 export type { SignalFdOptions, SignalInfo } from './signalfd';
 export { PidFd } from './pidfd';
 export type { ProcessExit, PidFdWaitOptions } from './pidfd';
+export { encodeSockaddr, decodeSockaddr } from './address';
+export type { SocketAddress } from './address';
+export { Socket } from './socket';
+export type { SocketKind } from './socket';

@@ -1,0 +1,115 @@
+import { isIPv4, isIPv6 } from 'node:net';
+import { AF_INET, AF_INET6, AF_UNIX, SOCKADDR_STORAGE_SIZE, UNIX_PATH_MAX } from './constants';
+import { validateInteger } from './validate';
+
+/** A socket address: IPv4, IPv6 or Unix (a path, or a name in the abstract namespace). */
+export type SocketAddress =
+  | { family: 'ipv4'; address: string; port: number }
+  | { family: 'ipv6'; address: string; port: number; flowInfo?: number; scopeId?: number }
+  | { family: 'unix'; path: string; abstract?: boolean };
+
+/** IPv6 text → 16 bytes (handles '::' and an embedded IPv4 tail). */
+function ipv6ToBytes(text: string, out: Buffer, offset: number): void {
+  let head = text;
+  let v4: number[] = [];
+  const lastColon = text.lastIndexOf(':');
+  if (text.includes('.', lastColon)) {
+    v4 = text.slice(lastColon + 1).split('.').map(Number);
+    head = text.slice(0, lastColon + 1) + '0:0';
+  }
+  const [left, right] = head.includes('::') ? head.split('::') : [head, undefined];
+  const parse = (s: string | undefined) => (s ? s.split(':').filter((p) => p !== '').map((p) => parseInt(p, 16)) : []);
+  const l = parse(left);
+  const r = parse(right);
+  const groups = right === undefined ? l : [...l, ...Array(8 - l.length - r.length).fill(0), ...r];
+  groups.forEach((g, i) => out.writeUInt16BE(g, offset + 2 * i));
+  if (v4.length === 4) v4.forEach((b, i) => (out[offset + 12 + i] = b));
+}
+
+/** 16 bytes → canonical IPv6 text (RFC 5952, as Node prints it). */
+function bytesToIpv6(buf: Buffer, offset: number): string {
+  const groups: number[] = [];
+  for (let i = 0; i < 8; i++) groups.push(buf.readUInt16BE(offset + 2 * i));
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    return `::ffff:${buf[offset + 12]}.${buf[offset + 13]}.${buf[offset + 14]}.${buf[offset + 15]}`;
+  }
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}
+
+/** Encode `address` as a sockaddr; returns the buffer and the length to pass the kernel. */
+export function encodeSockaddr(address: SocketAddress): { buffer: Buffer; length: number } {
+  if (address === null || typeof address !== 'object') throw new TypeError('address must be an object');
+  const buf = Buffer.alloc(SOCKADDR_STORAGE_SIZE);
+  switch (address.family) {
+    case 'ipv4': {
+      if (typeof address.address !== 'string' || !isIPv4(address.address)) throw new TypeError(`address.address must be an IPv4 address; got ${String(address.address)}`);
+      validateInteger(address.port, 'address.port', 0, 65535);
+      buf.writeUInt16LE(AF_INET, 0);
+      buf.writeUInt16BE(address.port, 2);
+      address.address.split('.').forEach((b, i) => (buf[4 + i] = Number(b)));
+      return { buffer: buf, length: 16 };
+    }
+    case 'ipv6': {
+      if (typeof address.address !== 'string' || !isIPv6(address.address)) throw new TypeError(`address.address must be an IPv6 address; got ${String(address.address)}`);
+      validateInteger(address.port, 'address.port', 0, 65535);
+      buf.writeUInt16LE(AF_INET6, 0);
+      buf.writeUInt16BE(address.port, 2);
+      buf.writeUInt32BE(address.flowInfo === undefined ? 0 : validateInteger(address.flowInfo, 'address.flowInfo', 0, 0xffffffff), 4);
+      ipv6ToBytes(address.address, buf, 8);
+      buf.writeUInt32LE(address.scopeId === undefined ? 0 : validateInteger(address.scopeId, 'address.scopeId', 0, 0xffffffff), 24);
+      return { buffer: buf, length: 28 };
+    }
+    case 'unix': {
+      if (typeof address.path !== 'string') throw new TypeError('address.path must be a string');
+      const bytes = Buffer.from(address.path, 'utf8');
+      buf.writeUInt16LE(AF_UNIX, 0);
+      if (address.abstract) {
+        if (bytes.length + 1 > UNIX_PATH_MAX) throw new RangeError(`address.path is too long for an abstract name (max ${UNIX_PATH_MAX - 1} bytes)`);
+        bytes.copy(buf, 3);
+        return { buffer: buf, length: 3 + bytes.length };
+      }
+      if (bytes.length === 0 || bytes.length >= UNIX_PATH_MAX) throw new RangeError(`address.path must be 1-${UNIX_PATH_MAX - 1} bytes; got ${bytes.length}`);
+      if (bytes.includes(0)) throw new TypeError('address.path must not contain NUL bytes (use abstract: true)');
+      bytes.copy(buf, 2);
+      return { buffer: buf, length: 2 + bytes.length + 1 };
+    }
+    default:
+      throw new TypeError(`address.family must be 'ipv4', 'ipv6' or 'unix'; got ${String((address as { family: unknown }).family)}`);
+  }
+}
+
+/** Decode a sockaddr the kernel filled (`length` bytes of it). */
+export function decodeSockaddr(buf: Buffer, length: number): SocketAddress {
+  if (length < 2) return { family: 'unix', path: '' }; // an unnamed Unix socket
+  const family = buf.readUInt16LE(0);
+  if (family === AF_INET && length >= 16) {
+    return { family: 'ipv4', address: `${buf[4]}.${buf[5]}.${buf[6]}.${buf[7]}`, port: buf.readUInt16BE(2) };
+  }
+  if (family === AF_INET6 && length >= 28) {
+    return { family: 'ipv6', address: bytesToIpv6(buf, 8), port: buf.readUInt16BE(2), flowInfo: buf.readUInt32BE(4), scopeId: buf.readUInt32LE(24) };
+  }
+  if (family === AF_UNIX) {
+    if (length === 2) return { family: 'unix', path: '' };
+    if (buf[2] === 0) return { family: 'unix', path: buf.toString('utf8', 3, length), abstract: true };
+    const end = buf.indexOf(0, 2);
+    return { family: 'unix', path: buf.toString('utf8', 2, end < 0 || end > length ? length : end) };
+  }
+  throw new RangeError(`unknown address family ${family}`);
+}

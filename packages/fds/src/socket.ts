@@ -1,0 +1,242 @@
+import {
+  AF_INET, AF_INET6, AF_UNIX, IPPROTO_IPV6, IPPROTO_TCP, IPV6_V6ONLY, MSG_NOSIGNAL, SHUT_RD, SHUT_RDWR, SHUT_WR,
+  SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_PEERCRED, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SOCK_CLOEXEC,
+  SOCK_DGRAM, SOCK_NONBLOCK, SOCK_STREAM, SOCKADDR_STORAGE_SIZE, SOL_SOCKET, TCP_KEEPIDLE, TCP_NODELAY,
+} from './constants';
+import { decodeSockaddr, encodeSockaddr, type SocketAddress } from './address';
+import { check, SystemError } from './errors';
+import { FileDescriptor } from './fd';
+import { libc } from './ffi/index';
+import { validateBoolean, validateBuffer, validateInteger } from './validate';
+
+export type SocketKind = 'tcp4' | 'tcp6' | 'unix' | 'udp4' | 'udp6' | 'unix-dgram';
+
+const KINDS: Record<SocketKind, [domain: number, type: number]> = {
+  tcp4: [AF_INET, SOCK_STREAM],
+  tcp6: [AF_INET6, SOCK_STREAM],
+  unix: [AF_UNIX, SOCK_STREAM],
+  udp4: [AF_INET, SOCK_DGRAM],
+  udp6: [AF_INET6, SOCK_DGRAM],
+  'unix-dgram': [AF_UNIX, SOCK_DGRAM],
+};
+
+const EAGAIN = 11;
+const EINPROGRESS = 115;
+
+function where(addr: SocketAddress): { address?: string; port?: number; path?: string } {
+  return addr.family === 'unix' ? { path: addr.path } : { address: addr.address, port: addr.port };
+}
+
+/**
+ * A socket that is always non-blocking and close-on-exec. I/O methods return
+ * null for EAGAIN (no exception on the hot path); other failures throw a
+ * SystemError. Writes use MSG_NOSIGNAL, so a reset peer gives EPIPE, never
+ * SIGPIPE. Scratch buffers for addresses are reused per socket.
+ */
+export class Socket extends FileDescriptor {
+  readonly kind: SocketKind | 'accepted';
+  readonly #addr = Buffer.alloc(SOCKADDR_STORAGE_SIZE);
+  readonly #len = Buffer.alloc(4);
+  readonly #int = Buffer.alloc(4);
+  #target: SocketAddress | undefined;
+
+  private constructor(fd: number, kind: SocketKind | 'accepted') {
+    super(fd, 'socket');
+    this.kind = kind;
+  }
+
+  static create(kind: SocketKind): Socket {
+    const spec = KINDS[kind];
+    if (spec === undefined) throw new RangeError(`kind must be one of ${Object.keys(KINDS).join(', ')}; got ${String(kind)}`);
+    return new Socket(check(libc().socket(spec[0], spec[1] | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), 'socket'), kind);
+  }
+
+  /** A connected pair of Unix stream sockets. */
+  static pair(): [Socket, Socket] {
+    const fds = Buffer.alloc(8);
+    check(libc().socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), 'socketpair');
+    return [new Socket(fds.readInt32LE(0), 'unix'), new Socket(fds.readInt32LE(4), 'unix')];
+  }
+
+  bind(address: SocketAddress): void {
+    const { buffer, length } = encodeSockaddr(address);
+    const r = libc().bind(this.use('bind'), buffer, length);
+    if (r < 0) throw new SystemError('bind', -r, where(address));
+  }
+
+  listen(backlog = 511): void {
+    validateInteger(backlog, 'backlog', 0, 65535);
+    check(libc().listen(this.use('listen'), backlog), 'listen', { fd: this.fd });
+  }
+
+  /** The next pending connection, or null (EAGAIN). */
+  accept(): Socket | null {
+    this.#len.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
+    const r = libc().accept4(this.use('accept4'), this.#addr, this.#len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (r === -EAGAIN) return null;
+    if (r < 0) throw new SystemError('accept4', -r, { fd: this.fd });
+    return new Socket(r, 'accepted');
+  }
+
+  /** Start connecting: true when connected now, false when in progress (wait for EPOLLOUT, then `finishConnect()`). */
+  connect(address: SocketAddress): boolean {
+    const { buffer, length } = encodeSockaddr(address);
+    this.#target = address;
+    const r = libc().connect(this.use('connect'), buffer, length);
+    if (r === 0) return true;
+    if (r === -EINPROGRESS || r === -EAGAIN) return false;
+    throw new SystemError('connect', -r, where(address));
+  }
+
+  /** After EPOLLOUT on a connecting socket: throws the connect error (ECONNREFUSED …) if any. */
+  finishConnect(): void {
+    const code = this.getError();
+    if (code !== 0) throw new SystemError('connect', code, this.#target ? where(this.#target) : { fd: this.fd });
+  }
+
+  /** Bytes read into `buffer`; 0 at EOF; null on EAGAIN. */
+  read(buffer: Uint8Array, length?: number): number | null {
+    const buf = validateBuffer(buffer, 'buffer');
+    const len = length === undefined ? buf.length : validateInteger(length, 'length', 0, buf.length);
+    const r = libc().read(this.use('read'), buf, len);
+    if (r === -EAGAIN) return null;
+    if (r < 0) throw new SystemError('read', -r, { fd: this.fd });
+    return r;
+  }
+
+  readv(buffers: readonly Uint8Array[]): number | null {
+    const bufs = buffers.map((b, i) => validateBuffer(b, `buffers[${i}]`));
+    const r = libc().readv(this.use('readv'), bufs);
+    if (r === -EAGAIN) return null;
+    if (r < 0) throw new SystemError('readv', -r, { fd: this.fd });
+    return r;
+  }
+
+  /** Bytes the kernel took (maybe fewer than given); null on EAGAIN. */
+  write(buffer: Uint8Array, offset = 0, length?: number): number | null {
+    let buf = validateBuffer(buffer, 'buffer');
+    validateInteger(offset, 'offset', 0, buf.length);
+    const len = length === undefined ? buf.length - offset : validateInteger(length, 'length', 0, buf.length - offset);
+    if (offset > 0) buf = buf.subarray(offset);
+    const r = libc().send(this.use('send'), buf, len, MSG_NOSIGNAL);
+    if (r === -EAGAIN) return null;
+    if (r < 0) throw new SystemError('send', -r, { fd: this.fd });
+    return r;
+  }
+
+  writev(buffers: readonly Uint8Array[]): number | null {
+    const bufs = buffers.map((b, i) => validateBuffer(b, `buffers[${i}]`));
+    const r = libc().writev(this.use('writev'), bufs);
+    if (r === -EAGAIN) return null;
+    if (r < 0) throw new SystemError('writev', -r, { fd: this.fd });
+    return r;
+  }
+
+  /** One datagram and its sender, or null (EAGAIN). */
+  recvFrom(buffer: Uint8Array): { bytes: number; address: SocketAddress } | null {
+    const buf = validateBuffer(buffer, 'buffer');
+    this.#len.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
+    const r = libc().recvfrom(this.use('recvfrom'), buf, buf.length, 0, this.#addr, this.#len);
+    if (r === -EAGAIN) return null;
+    if (r < 0) throw new SystemError('recvfrom', -r, { fd: this.fd });
+    return { bytes: r, address: decodeSockaddr(this.#addr, this.#len.readUInt32LE(0)) };
+  }
+
+  /** Send one datagram to `address`; null on EAGAIN. */
+  sendTo(buffer: Uint8Array, address: SocketAddress): number | null {
+    const buf = validateBuffer(buffer, 'buffer');
+    const { buffer: addr, length } = encodeSockaddr(address);
+    const r = libc().sendto(this.use('sendto'), buf, buf.length, MSG_NOSIGNAL, addr, length);
+    if (r === -EAGAIN) return null;
+    if (r < 0) throw new SystemError('sendto', -r, where(address));
+    return r;
+  }
+
+  shutdown(how: 'read' | 'write' | 'both' = 'write'): void {
+    const value = how === 'read' ? SHUT_RD : how === 'write' ? SHUT_WR : how === 'both' ? SHUT_RDWR : -1;
+    if (value < 0) throw new RangeError(`how must be 'read', 'write' or 'both'; got ${String(how)}`);
+    check(libc().shutdown(this.use('shutdown'), value), 'shutdown', { fd: this.fd });
+  }
+
+  localAddress(): SocketAddress {
+    this.#len.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
+    check(libc().getsockname(this.use('getsockname'), this.#addr, this.#len), 'getsockname', { fd: this.fd });
+    return decodeSockaddr(this.#addr, this.#len.readUInt32LE(0));
+  }
+
+  remoteAddress(): SocketAddress {
+    this.#len.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
+    check(libc().getpeername(this.use('getpeername'), this.#addr, this.#len), 'getpeername', { fd: this.fd });
+    return decodeSockaddr(this.#addr, this.#len.readUInt32LE(0));
+  }
+
+  #setInt(level: number, name: number, value: number, what: string): void {
+    this.#int.writeInt32LE(value, 0);
+    check(libc().setsockopt(this.use('setsockopt'), level, name, this.#int, 4), 'setsockopt', { fd: this.fd });
+    void what;
+  }
+
+  #getInt(level: number, name: number): number {
+    this.#len.writeUInt32LE(4, 0);
+    check(libc().getsockopt(this.use('getsockopt'), level, name, this.#int, this.#len), 'getsockopt', { fd: this.fd });
+    return this.#int.readInt32LE(0);
+  }
+
+  setNoDelay(enable = true): void {
+    this.#setInt(IPPROTO_TCP, TCP_NODELAY, validateBoolean(enable, 'enable') ? 1 : 0, 'TCP_NODELAY');
+  }
+
+  setKeepAlive(enable = true, idleSeconds?: number): void {
+    this.#setInt(SOL_SOCKET, SO_KEEPALIVE, validateBoolean(enable, 'enable') ? 1 : 0, 'SO_KEEPALIVE');
+    if (enable && idleSeconds !== undefined) this.#setInt(IPPROTO_TCP, TCP_KEEPIDLE, validateInteger(idleSeconds, 'idleSeconds', 1, 32767), 'TCP_KEEPIDLE');
+  }
+
+  setReuseAddress(enable = true): void {
+    this.#setInt(SOL_SOCKET, SO_REUSEADDR, validateBoolean(enable, 'enable') ? 1 : 0, 'SO_REUSEADDR');
+  }
+
+  setReusePort(enable = true): void {
+    this.#setInt(SOL_SOCKET, SO_REUSEPORT, validateBoolean(enable, 'enable') ? 1 : 0, 'SO_REUSEPORT');
+  }
+
+  setIpv6Only(enable = true): void {
+    this.#setInt(IPPROTO_IPV6, IPV6_V6ONLY, validateBoolean(enable, 'enable') ? 1 : 0, 'IPV6_V6ONLY');
+  }
+
+  /** SO_LINGER {on, seconds}: with 0 seconds, close() sends a reset instead of a FIN. */
+  setLinger(enable: boolean, seconds = 0): void {
+    const v = Buffer.alloc(8);
+    v.writeInt32LE(validateBoolean(enable, 'enable') ? 1 : 0, 0);
+    v.writeInt32LE(validateInteger(seconds, 'seconds', 0, 0x7fffffff), 4);
+    check(libc().setsockopt(this.use('setsockopt'), SOL_SOCKET, SO_LINGER, v, 8), 'setsockopt', { fd: this.fd });
+  }
+
+  get sendBufferSize(): number {
+    return this.#getInt(SOL_SOCKET, SO_SNDBUF);
+  }
+
+  set sendBufferSize(bytes: number) {
+    this.#setInt(SOL_SOCKET, SO_SNDBUF, validateInteger(bytes, 'bytes', 1, 0x7fffffff), 'SO_SNDBUF');
+  }
+
+  get receiveBufferSize(): number {
+    return this.#getInt(SOL_SOCKET, SO_RCVBUF);
+  }
+
+  set receiveBufferSize(bytes: number) {
+    this.#setInt(SOL_SOCKET, SO_RCVBUF, validateInteger(bytes, 'bytes', 1, 0x7fffffff), 'SO_RCVBUF');
+  }
+
+  /** SO_ERROR: the pending error (positive errno) or 0; reading it clears it. */
+  getError(): number {
+    return this.#getInt(SOL_SOCKET, SO_ERROR);
+  }
+
+  /** SO_PEERCRED of a Unix socket: the peer's pid, uid and gid at connect time. */
+  peerCredentials(): { pid: number; uid: number; gid: number } {
+    const v = Buffer.alloc(12);
+    this.#len.writeUInt32LE(12, 0);
+    check(libc().getsockopt(this.use('getsockopt'), SOL_SOCKET, SO_PEERCRED, v, this.#len), 'getsockopt', { fd: this.fd });
+    return { pid: v.readInt32LE(0), uid: v.readUInt32LE(4), gid: v.readUInt32LE(8) };
+  }
+}
