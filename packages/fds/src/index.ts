@@ -30,3 +30,4 @@ export { encodeSockaddr, decodeSockaddr } from './address';
 export type { SocketAddress } from './address';
 export { Socket } from './socket';
 export type { SocketKind } from './socket';
+export { createPipe, PipeEnd } from './pipe';

@@ -180,3 +180,18 @@ describe(`Socket (${binding})`, () => {
     expect(() => s.read(Buffer.alloc(1))).toThrow(/closed/);
   });
 });
+
+describe(`pipes (${binding})`, () => {
+  test('pipe2: non-blocking, close-on-exec, EOF after the writer closes', async () => {
+    const { createPipe } = await import('@reactor/fds');
+    const [r, w] = createPipe();
+    expect(r.closeOnExec && w.closeOnExec && r.nonBlocking).toBe(true);
+    const buf = Buffer.alloc(16);
+    expect(r.read(buf)).toBeNull();
+    expect(w.write(Buffer.from('abc'))).toBe(3);
+    expect(buf.toString('utf8', 0, r.read(buf)!)).toBe('abc');
+    w.close();
+    expect(r.read(buf)).toBe(0);
+    r.close();
+  });
+});

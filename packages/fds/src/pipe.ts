@@ -1,0 +1,35 @@
+import { O_CLOEXEC, O_NONBLOCK } from './constants';
+import { check, SystemError } from './errors';
+import { FileDescriptor } from './fd';
+import { libc } from './ffi/index';
+import { validateBuffer } from './validate';
+
+const EAGAIN = 11;
+
+/** One end of a pipe (non-blocking, close-on-exec). I/O returns null on EAGAIN. */
+export class PipeEnd extends FileDescriptor {
+  /** Bytes read; 0 at EOF; null on EAGAIN. */
+  read(buffer: Uint8Array): number | null {
+    const buf = validateBuffer(buffer, 'buffer');
+    const r = libc().read(this.use('read'), buf, buf.length);
+    if (r === -EAGAIN) return null;
+    if (r < 0) throw new SystemError('read', -r, { fd: this.fd });
+    return r;
+  }
+
+  /** Bytes written; null on EAGAIN (the pipe is full). */
+  write(buffer: Uint8Array): number | null {
+    const buf = validateBuffer(buffer, 'buffer');
+    const r = libc().write(this.use('write'), buf, buf.length);
+    if (r === -EAGAIN) return null;
+    if (r < 0) throw new SystemError('write', -r, { fd: this.fd });
+    return r;
+  }
+}
+
+/** pipe2(O_NONBLOCK | O_CLOEXEC): `[readEnd, writeEnd]`. */
+export function createPipe(): [PipeEnd, PipeEnd] {
+  const fds = Buffer.alloc(8);
+  check(libc().pipe2(fds, O_NONBLOCK | O_CLOEXEC), 'pipe2');
+  return [new PipeEnd(fds.readInt32LE(0), 'pipe'), new PipeEnd(fds.readInt32LE(4), 'pipe')];
+}
