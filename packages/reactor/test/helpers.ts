@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 
@@ -10,34 +9,8 @@ export const fixture = (name: string): string => join(__dirname, 'fixtures', nam
 /** A silent logger for loops whose errors a test inspects itself. */
 export const quietLogger = pino({ level: 'silent' });
 
-export function openFds(): Map<number, string> {
-  const fds = new Map<number, string>();
-  for (const name of readdirSync('/proc/self/fd')) {
-    try {
-      fds.set(Number(name), readlinkSync(`/proc/self/fd/${name}`));
-    } catch {
-      // the listing's own fd
-    }
-  }
-  return fds;
-}
-
-const OURS = /^(anon_inode:|socket:|pipe:)/;
-
-/** Fail the file if it leaves one of our kinds of fd open. */
-export function expectNoFdLeaks(): void {
-  let before: Map<number, string>;
-  beforeAll(() => {
-    before = openFds();
-  });
-  afterAll(() => {
-    const leaked: string[] = [];
-    for (const [fd, target] of openFds()) if (OURS.test(target) && before.get(fd) !== target) leaked.push(`${fd} → ${target}`);
-    expect(leaked).toEqual([]);
-  });
-}
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+// One fd-leak check for the whole project: the fds package's.
+export { expectNoFdLeaks, openFds, sleep } from '../../fds/test/helpers';
 
 /** A child node process whose stdout is collected line by line. */
 export class ChildUnderTest {
