@@ -6,6 +6,8 @@ const EXAMPLES: Record<string, string> = {
   timerfd: 'timerfd <first-s> [interval-s] [count] — a timerfd in the loop, printing expirations',
   signalfd: 'signalfd — handles SIGINT and SIGQUIT sent by another process',
   wakeup: 'wakeup — a worker thread changes shared state and wakes the loop through its eventfd',
+  echo: 'echo --port P [--host H] — an echo server',
+  http: 'http --port P [--threads N] [--mode node|thread] — an HTTP/1.1 "hello" responder (keep-alive, pipelining)',
 };
 
 const [name, ...args] = process.argv.slice(2);

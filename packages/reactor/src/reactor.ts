@@ -3,6 +3,10 @@ import { performance } from 'node:perf_hooks';
 import { Epoll, validateFunction, validateInteger, validateOptions, type FdLike } from '@reactor/fds';
 import type { Logger } from 'pino';
 import { ChildWatch, type ChildHandler } from './children';
+import { connect as openConnection, type ConnectOptions } from './connect';
+import type { Connection } from './connection';
+import { Listener, type ListenOptions } from './listener';
+import { UdpSocket, type UdpBindOptions } from './udp';
 import { IoWatch, type IoHandler, type WatchOptions } from './io-watch';
 import { getDefaultLogger } from './logger';
 import { watchReadable, type NodePollHandle } from './node-poll';
@@ -171,6 +175,31 @@ export class Reactor {
     this.#ensureOpen('onSignal');
     this.#signals ??= new SignalSource(this.#core);
     return this.#signals.subscribe(signal, handler, validateOptions(options));
+  }
+
+  /**
+   * Listen for stream connections: `{ host, port, backlog, reusePort }` for
+   * TCP (IPv4 or IPv6), `{ path, mode }` for a Unix socket.
+   */
+  listen(options: ListenOptions, onConnection?: (connection: Connection) => void): Listener {
+    this.#ensureOpen('listen');
+    return new Listener(this, options, onConnection);
+  }
+
+  /** Connect to `{ host, port, timeoutMs }` or `{ path }` without blocking. */
+  connect(options: ConnectOptions): Promise<Connection> {
+    try {
+      this.#ensureOpen('connect');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return openConnection(this, options);
+  }
+
+  /** Bind a UDP socket (`{ host, port }`). */
+  udp(options?: UdpBindOptions): UdpSocket {
+    this.#ensureOpen('udp');
+    return new UdpSocket(this, options);
   }
 
   /** Call `handler` when the process exits (through a pidfd). */
