@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { EPOLLOUT, Socket, SystemError, validateInteger, validateNonNegative, validateOptions } from '@reactor/fds';
-import { Connection, type ConnectionOptions } from './connection';
+import { Connection, connectionOptionsFrom, type ConnectionOptions } from './connection';
 import type { Reactor } from './reactor';
 
 export interface ConnectTcpOptions extends ConnectionOptions {
@@ -32,10 +32,7 @@ const ETIMEDOUT = 110;
 export async function connect(loop: Reactor, options: ConnectOptions): Promise<Connection> {
   const opts = validateOptions<ConnectTcpOptions & ConnectUnixOptions>(options);
   const timeoutMs = opts.timeoutMs === undefined ? undefined : validateNonNegative(opts.timeoutMs, 'options.timeoutMs');
-  const connectionOptions: ConnectionOptions = {
-    ...(opts.highWaterMark !== undefined ? { highWaterMark: opts.highWaterMark } : {}),
-    ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
-  };
+  const connectionOptions: ConnectionOptions = connectionOptionsFrom(opts);
   let socket: Socket;
   let address: string;
   let port: number | undefined;

@@ -39,6 +39,18 @@ export interface ConnectionEvents {
   close: [hadError: boolean];
 }
 
+/**
+ * The connection options out of a listen() or connect() options object,
+ * checked now, so a bad value fails the call that passed it and not the
+ * first connection much later.
+ */
+export function connectionOptionsFrom(options: ConnectionOptions): ConnectionOptions {
+  const picked: ConnectionOptions = {};
+  if (options.highWaterMark !== undefined) picked.highWaterMark = validateInteger(options.highWaterMark, 'options.highWaterMark', 0, 2 ** 31);
+  if (options.idleTimeoutMs !== undefined) picked.idleTimeoutMs = validateNonNegative(options.idleTimeoutMs, 'options.idleTimeoutMs');
+  return picked;
+}
+
 /** One read buffer per loop, shared by every connection: data handlers get views of it. */
 const readBuffers = new WeakMap<Reactor, Buffer>();
 const READ_BUFFER_SIZE = 64 * 1024;

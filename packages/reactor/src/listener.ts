@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { EPOLLIN, Socket, SystemError, validateInteger, validateOptions, type SocketAddress } from '@reactor/fds';
-import { Connection, type ConnectionOptions } from './connection';
+import { Connection, connectionOptionsFrom, type ConnectionOptions } from './connection';
 import type { IoWatch } from './io-watch';
 import type { Reactor } from './reactor';
 import type { Timer } from './timers';
@@ -71,10 +71,7 @@ export class Listener extends EventEmitter<ListenerEvents> {
     this.loop = loop;
     this.#maxAccepts = opts.maxAcceptsPerTurn === undefined ? 64 : validateInteger(opts.maxAcceptsPerTurn, 'options.maxAcceptsPerTurn', 1, 65536);
     const backlog = opts.backlog === undefined ? 511 : validateInteger(opts.backlog, 'options.backlog', 0, 65535);
-    this.#connectionOptions = {
-      ...(opts.highWaterMark !== undefined ? { highWaterMark: opts.highWaterMark } : {}),
-      ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
-    };
+    this.#connectionOptions = connectionOptionsFrom(opts);
     let socket: Socket;
     if (typeof opts.path === 'string') {
       const path = opts.path;

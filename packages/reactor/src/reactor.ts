@@ -422,7 +422,12 @@ export class Reactor {
       this.#stopRequested = true;
     }
     if (this.#stopRequested || !this.#alive()) this.#finish(this.#stopError);
-    else this.#updatePollRef();
+    else {
+      this.#updatePollRef();
+      // Callbacks deferred by deferred callbacks wait for the next turn, and
+      // no fd may ever wake us for them: ask Node for that turn.
+      if (this.#deferred.length > 0) this.#requestTurn();
+    }
   }
 
   /** prepare → wait → dispatch → deferred. */

@@ -185,6 +185,25 @@ describe(`Reactor: fds, lifecycle, errors (${bindingName()})`, () => {
     expect(order).toEqual(['first', 'timer', 'deferred']);
   });
 
+  test('a callback deferred by a deferred callback runs on the next turn, with no fd event to wake the loop', async () => {
+    using loop = new Reactor({ logger: quietLogger, keepAlive: true });
+    const order: string[] = [];
+    const running = loop.run();
+    // While nothing else happens: only the loop itself can ask for that turn.
+    loop.defer(() => {
+      order.push('outer');
+      loop.defer(() => {
+        order.push('inner');
+        loop.defer(() => {
+          order.push('innermost');
+          loop.stop();
+        });
+      });
+    });
+    await running;
+    expect(order).toEqual(['outer', 'inner', 'innermost']);
+  });
+
   test('runBlocking owns the thread until the loop has nothing left', () => {
     using loop = new Reactor({ logger: quietLogger });
     let fired = 0;

@@ -1,4 +1,6 @@
 import { createRequire } from 'node:module';
+import { MSG_NOSIGNAL } from '../constants';
+import { nodeDataPath } from './node-io';
 import type { Libc } from './types';
 
 type FfiRs = typeof import('ffi-rs');
@@ -110,17 +112,10 @@ export function createFfiRsLibc(): Libc {
     };
   };
 
-  const read = fn3('read', I64, [I32, P, U64]) as Libc['read'];
-  const write = fn3('write', I64, [I32, P, U64]) as Libc['write'];
-
-  // readv/writev take iovecs holding raw pointers, which ffi-rs cannot build
-  // from Buffers; a gather/scatter copy through one reused staging Buffer
-  // costs far less than the ~5 us of an extra FFI call.
-  let staging = Buffer.allocUnsafeSlow(64 * 1024);
-  const stagingFor = (size: number): Buffer => {
-    if (staging.length < size) staging = Buffer.allocUnsafeSlow(Math.max(size, staging.length * 2));
-    return staging;
-  };
+  // read/write/readv/writev go through Node's fs calls (node-io.ts): ~5x
+  // cheaper than an ffi-rs call, and Buffers are passed in place.
+  const { read, write, readv, writev, sendNoSignal } = nodeDataPath;
+  const send = fn4('send', I64, [I32, P, U64, I32]) as Libc['send'];
 
   const sigmask = fn3('pthread_sigmask', I32, [I32, P, P]);
 
@@ -129,28 +124,8 @@ export function createFfiRsLibc(): Libc {
     close: fn1('close', I32, [I32]) as Libc['close'],
     read,
     write,
-    readv(fd, bufs) {
-      let total = 0;
-      for (const b of bufs) total += b.length;
-      const stage = stagingFor(total);
-      const n = read(fd, stage, total);
-      if (n <= 0) return n;
-      let offset = 0;
-      for (const b of bufs) {
-        if (offset >= n) break;
-        offset += stage.copy(b, 0, offset, Math.min(n, offset + b.length));
-      }
-      return n;
-    },
-    writev(fd, bufs) {
-      if (bufs.length === 1) return write(fd, bufs[0]!, bufs[0]!.length);
-      let total = 0;
-      for (const b of bufs) total += b.length;
-      const stage = stagingFor(total);
-      let offset = 0;
-      for (const b of bufs) offset += b.copy(stage, offset);
-      return write(fd, stage, total);
-    },
+    readv,
+    writev,
     pipe2: fn2('pipe2', I32, [P, I32]) as Libc['pipe2'],
     fcntl: fn3('fcntl', I32, [I32, I32, I32]) as Libc['fcntl'],
     epoll_create1: fn1('epoll_create1', I32, [I32]) as Libc['epoll_create1'],
@@ -187,7 +162,7 @@ export function createFfiRsLibc(): Libc {
     setsockopt: fn5('setsockopt', I32, [I32, I32, I32, P, U32]) as Libc['setsockopt'],
     getsockname: fn3('getsockname', I32, [I32, P, P]) as Libc['getsockname'],
     getpeername: fn3('getpeername', I32, [I32, P, P]) as Libc['getpeername'],
-    send: fn4('send', I64, [I32, P, U64, I32]) as Libc['send'],
+    send: (fd, buf, length, flags) => (flags === MSG_NOSIGNAL ? sendNoSignal(fd, buf, length) : send(fd, buf, length, flags)),
     recvfrom: fn6('recvfrom', I64, [I32, P, U64, I32, P, P]) as Libc['recvfrom'],
     sendto: fn6('sendto', I64, [I32, P, U64, I32, P, U32]) as Libc['sendto'],
   };
