@@ -2,6 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { EPOLLOUT, Socket, SystemError, validateInteger, validateNonNegative, validateOptions } from '@reactor/fds';
 import { Connection, connectionOptionsFrom, type ConnectionOptions } from './connection';
+import { trackOwned, untrackOwned } from './owned';
 import type { Reactor } from './reactor';
 
 export interface ConnectTcpOptions extends ConnectionOptions {
@@ -63,7 +64,11 @@ export async function connect(loop: Reactor, options: ConnectOptions): Promise<C
     }
   }
   return new Promise<Connection>((resolve, reject) => {
+    // A loop closed while we wait releases the socket and rejects.
+    const pending = { destroy: () => fail(new Error('the reactor was closed while connecting')) };
+    trackOwned(loop, pending);
     const fail = (error: unknown) => {
+      untrackOwned(loop, pending);
       timer?.cancel();
       watch.remove();
       socket.close();
@@ -76,6 +81,7 @@ export async function connect(loop: Reactor, options: ConnectOptions): Promise<C
         fail(error);
         return;
       }
+      untrackOwned(loop, pending);
       timer?.cancel();
       watch.remove();
       try {

@@ -5,6 +5,7 @@ import {
   type SocketAddress,
 } from '@reactor/fds';
 import type { IoWatch } from './io-watch';
+import { trackOwned, untrackOwned } from './owned';
 import type { Reactor } from './reactor';
 import type { Timer } from './timers';
 
@@ -101,6 +102,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#readBuffer = buf;
     this.#watch = loop.watch(socket, EPOLLIN | EPOLLRDHUP, (events) => this.#onEvents(events), { description: 'connection' });
     if (options.idleTimeoutMs !== undefined) this.setIdleTimeout(options.idleTimeoutMs);
+    trackOwned(loop, this);
   }
 
   /** Bytes queued and not yet accepted by the kernel. */
@@ -237,6 +239,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   destroy(error?: Error): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
+    untrackOwned(this.loop, this);
     this.#queue = [];
     this.#queuedBytes = 0;
     this.#idleTimer?.cancel();

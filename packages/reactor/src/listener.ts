@@ -3,6 +3,7 @@ import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { EPOLLIN, Socket, SystemError, validateInteger, validateOptions, type SocketAddress } from '@reactor/fds';
 import { Connection, connectionOptionsFrom, type ConnectionOptions } from './connection';
 import type { IoWatch } from './io-watch';
+import { trackOwned, untrackOwned } from './owned';
 import type { Reactor } from './reactor';
 import type { Timer } from './timers';
 
@@ -107,6 +108,7 @@ export class Listener extends EventEmitter<ListenerEvents> {
     this.socket = socket;
     this.#watch = loop.watch(socket, EPOLLIN, () => this.#accept(), { description: 'listener' });
     if (onConnection !== undefined) this.on('connection', onConnection);
+    trackOwned(loop, this);
   }
 
   /** The bound address (with the port the kernel picked for port 0). */
@@ -164,6 +166,7 @@ export class Listener extends EventEmitter<ListenerEvents> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    untrackOwned(this.loop, this);
     this.#retry?.cancel();
     this.#watch.remove();
     this.socket.close();
@@ -175,6 +178,11 @@ export class Listener extends EventEmitter<ListenerEvents> {
       }
     }
     this.emit('close');
+  }
+
+  /** The same as `close()`: a listener has nothing to flush. */
+  destroy(): void {
+    this.close();
   }
 
   ref(): this {

@@ -9,6 +9,7 @@ import { Listener, type ListenOptions } from './listener';
 import { UdpSocket, type UdpBindOptions } from './udp';
 import { IoWatch, type IoHandler, type WatchOptions } from './io-watch';
 import { getDefaultLogger } from './logger';
+import { destroyOwned } from './owned';
 import { watchReadable, type NodePollHandle } from './node-poll';
 import { SignalSource, type SignalHandler, type SignalSubscription } from './signals';
 import type { Dispatchable, LoopCore, SourceContext } from './source';
@@ -316,6 +317,8 @@ export class Reactor {
       this.#stopRequested = true;
       if (this.#mode === 'node') this.#finish(this.#stopError);
     }
+    // Connections, listeners and UDP sockets made through this loop go with it.
+    destroyOwned(this);
     this.#state = 'closed';
     for (const queue of this.#timerQueues.values()) queue.close();
     this.#signals?.close();

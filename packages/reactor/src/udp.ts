@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { EPOLLIN, Socket, validateOptions, type SocketAddress } from '@reactor/fds';
 import type { IoWatch } from './io-watch';
+import { trackOwned, untrackOwned } from './owned';
 import type { Reactor } from './reactor';
 
 export interface UdpBindOptions {
@@ -26,6 +27,7 @@ export interface UdpEvents {
  * recvmmsg, which the FFI layer does not expose).
  */
 export class UdpSocket extends EventEmitter<UdpEvents> {
+  readonly loop: Reactor;
   readonly socket: Socket;
   readonly #watch: IoWatch;
   readonly #buffer = Buffer.allocUnsafeSlow(65536);
@@ -47,7 +49,9 @@ export class UdpSocket extends EventEmitter<UdpEvents> {
       throw error;
     }
     this.socket = socket;
+    this.loop = loop;
     this.#watch = loop.watch(socket, EPOLLIN, () => this.#read(), { description: 'udp' });
+    trackOwned(loop, this);
   }
 
   address(): SocketAddress {
@@ -77,9 +81,15 @@ export class UdpSocket extends EventEmitter<UdpEvents> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    untrackOwned(this.loop, this);
     this.#watch.remove();
     this.socket.close();
     this.emit('close');
+  }
+
+  /** The same as `close()`. */
+  destroy(): void {
+    this.close();
   }
 
   ref(): this {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { connect as netConnect, createServer, type Socket as NetSocket } from 'node:net';
 import { Socket } from '@reactor/fds';
 import { Reactor, type Connection } from '@reactor/reactor';
-import { bindingName, expectNoFdLeaks, quietLogger } from './helpers';
+import { bindingName, expectNoFdLeaks, openFds, quietLogger } from './helpers';
 
 expectNoFdLeaks();
 
@@ -420,5 +420,41 @@ describe(`TCP streams on the reactor (${bindingName()})`, () => {
     b.close();
     await running;
     loop.close();
+  });
+
+  test('close() on the loop releases what it made: connections (with close events), listeners, UDP sockets, pending connects', async () => {
+    const before = openFds().size;
+    const loop = new Reactor({ logger: quietLogger, keepAlive: true });
+    const server = loop.listen({ port: 0 });
+    const addr = server.address();
+    const port = 'port' in addr ? addr.port : 0;
+    const running = loop.run();
+    const conns = await Promise.all([loop.connect({ port }), loop.connect({ port })]);
+    loop.udp();
+    // A connect that cannot finish: a listener whose queue is full (see above).
+    const stuck = Socket.create('tcp4');
+    stuck.bind({ family: 'ipv4', address: '127.0.0.1', port: 0 });
+    stuck.listen(0);
+    const stuckAddr = stuck.localAddress();
+    const attempts = Array.from({ length: 4 }, () => loop.connect({ port: 'port' in stuckAddr ? stuckAddr.port : 0 }).then(
+      (c) => c,
+      (e: Error) => e,
+    ));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(openFds().size).toBeGreaterThan(before + 6);
+    const closes: boolean[] = [];
+    for (const c of conns) c.on('close', (hadError) => closes.push(hadError));
+    loop.close();
+    await running;
+    expect(closes).toEqual([false, false]);
+    expect(conns.every((c) => c.destroyed)).toBe(true);
+    expect(server.closed).toBe(true);
+    const outcomes = await Promise.all(attempts);
+    expect(outcomes.some((o) => o instanceof Error && /closed while connecting/.test(o.message))).toBe(true);
+    for (const o of outcomes) if (!(o instanceof Error)) expect(o.destroyed).toBe(true);
+    stuck.close();
+    // Accepted connections not yet handed out are in the kernel's queue of a closed listener: gone too.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(openFds().size).toBe(before);
   });
 });
