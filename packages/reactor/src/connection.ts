@@ -292,6 +292,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (this.#needDrain) {
       this.#needDrain = false;
       this.emit('drain');
+      // The handler may have written, ended, closed or destroyed: writes
+      // scheduled a flush of their own, which finishes the end or close
+      // after the new bytes; shutting down now would drop them.
+      if (this.#destroyed || this.#queue.length > 0) return;
     }
     if (this.#closing) {
       this.destroy();
