@@ -55,12 +55,16 @@ export async function main(args: string[]): Promise<number> {
     conn.write(`* you are [${client.id}]; ${clients.size - 1} other(s) here\n`);
     broadcast(client, Buffer.from(`* [${client.id}] joined\n`));
     conn.on('error', () => undefined);
-    conn.on('drain', () => {
-      if (client.dropped > 0 && !conn.destroyed) {
-        conn.write(`* ${client.dropped} messages dropped (you read too slowly)\n`);
-        client.dropped = 0;
-      }
-    });
+    // The notice goes out of the 'drain' handler through setImmediate: a write
+    // made inside it can be stranded by the reactor (examples/test/reactor-bugs.test.ts).
+    conn.on('drain', () =>
+      setImmediate(() => {
+        if (client.dropped > 0 && !conn.destroyed && clients.has(client)) {
+          conn.write(`* ${client.dropped} messages dropped (you read too slowly)\n`);
+          client.dropped = 0;
+        }
+      }),
+    );
     conn.on('end', () => conn.close());
     conn.on('close', () => {
       if (!clients.delete(client)) return;

@@ -54,16 +54,18 @@ export async function main(args: string[]): Promise<number> {
     server.once('error', reject);
   });
   const sweeper = setInterval(() => store.sweep(), 100).unref();
-  const address = server.address();
-  console.log(`kv-node listening on ${host}:${address !== null && typeof address === 'object' ? address.port : port}`);
-  await new Promise<void>((resolve) => {
+  // Signal handlers first, then the line that says we are ready.
+  const stopped = new Promise<void>((resolve) => {
     const stop = () => {
       clearInterval(sweeper);
       server.close(() => resolve());
       for (const s of sockets) s.destroy();
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
+  const address = server.address();
+  console.log(`kv-node listening on ${host}:${address !== null && typeof address === 'object' ? address.port : port}`);
+  await stopped;
   return 0;
 }

@@ -41,10 +41,16 @@ export async function main(args: string[]): Promise<number> {
           // read, and its pipelined commands wait, until its queue drains.
           if (!conn.isPaused) {
             conn.pause();
-            conn.once('drain', () => {
-              conn.resume();
-              pump(EMPTY);
-            });
+            // Go on outside the loop's turn: a write (or close) made inside a
+            // 'drain' handler can be stranded or dropped by the reactor
+            // (examples/test/reactor-bugs.test.ts).
+            conn.once('drain', () =>
+              setImmediate(() => {
+                if (conn.destroyed) return;
+                conn.resume();
+                pump(EMPTY);
+              }),
+            );
           }
           return;
         }

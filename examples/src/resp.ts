@@ -13,8 +13,9 @@
  * Limits (a peer cannot make the server hold more than this per connection;
  * Redis allows 512 MiB bulks, too much for an example):
  * - one bulk string: 64 MiB (`-ERR Protocol error: invalid bulk length`);
- * - one request: 64 MiB, counting each argument's bytes plus 64 bytes for its
- *   own bookkeeping, so a million empty arguments count too
+ * - one request: 64 MiB + 64 KiB (one maximal bulk and a few small
+ *   arguments), counting each argument's bytes plus 64 bytes for its own
+ *   bookkeeping, so a million empty arguments count too
  *   (`-ERR Protocol error: request too big`);
  * - array elements: 1,048,576 (`-ERR Protocol error: invalid multibulk length`);
  * - an inline command line, or a `*`/`$` header line: 64 KiB
@@ -25,7 +26,7 @@
 
 export const LIMITS = {
   maxBulk: 64 * 1024 * 1024,
-  maxRequest: 64 * 1024 * 1024,
+  maxRequest: 64 * 1024 * 1024 + 64 * 1024,
   maxArrayElements: 1024 * 1024,
   maxInline: 64 * 1024,
   /** What one argument costs in the request budget besides its bytes. */
