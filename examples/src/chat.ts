@@ -68,7 +68,9 @@ export async function main(args: string[]): Promise<number> {
     conn.on('end', () => conn.close());
     conn.on('close', () => {
       if (!clients.delete(client)) return;
-      broadcast(client, Buffer.from(`* [${client.id}] left\n`));
+      // 'close' often comes from a deferred flush; writes made there can be
+      // stranded by the reactor (examples/test/reactor-bugs.test.ts): go on outside the turn.
+      setImmediate(() => broadcast(client, Buffer.from(`* [${client.id}] left\n`)));
     });
     const prefix = Buffer.from(`[${client.id}] `);
     conn.on('data', (chunk) => {

@@ -87,3 +87,37 @@ test("reactor: write(data) + close() in a 'drain' handler sends data before clos
   expect(errors.map((e) => e.message)).toEqual([]);
   expect(received === 'timeout' ? 'timeout' : received.subarray(-3).toString()).toBe('END');
 });
+
+test("reactor: a write to connection B from connection A's 'close' handler is sent", async () => {
+  // Found in the chat example: A's peer hangs up, A's 'end' handler calls close(),
+  // the deferred flush destroys A and emits 'close', whose handler tells B
+  // "A left" — that write's flush is deferred from a deferred callback and
+  // waits for some unrelated event.
+  const loop = new Reactor();
+  const conns: import('@reactor/reactor').Connection[] = [];
+  const server = loop.listen({ port: 0 }, (conn) => {
+    conns.push(conn);
+    conn.on('end', () => conn.close());
+    if (conns.length === 2) conns[0]!.on('close', () => conns[1]!.write('A left\n'));
+  });
+  const address = server.address();
+  const port = 'port' in address ? address.port : 0;
+  const running = loop.run();
+  const a = connect({ port, host: '127.0.0.1' });
+  await new Promise((r) => a.once('connect', r));
+  const b = connect({ port, host: '127.0.0.1' });
+  let got = '';
+  b.setEncoding('utf8').on('data', (c: string) => (got += c));
+  await new Promise((r) => b.once('connect', r));
+  const deadline = Date.now() + 2000;
+  while (conns.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  a.end();
+  while (!got.includes('A left') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  a.destroy();
+  b.destroy();
+  server.close();
+  loop.stop();
+  await running;
+  loop.close();
+  expect(got).toBe('A left\n');
+});
