@@ -3,7 +3,9 @@
  * redis-benchmark talk to it. Strings only: PING ECHO SET (EX PX NX XX GET)
  * GET DEL EXISTS INCR DECR INCRBY DECRBY MGET MSET TTL PTTL DBSIZE FLUSHALL
  * SELECT 0 QUIT, and what clients ask on connect (COMMAND, CONFIG GET,
- * CLIENT …). Pipelined requests of one read are answered in one write.
+ * CLIENT …). Pipelined requests of one read are answered in one write
+ * (up to 1 MiB of replies; then the rest of the pipeline waits for 'drain').
+ * Request limits (64 MiB bulk, 1M arguments, 64 KiB inline): see resp.ts.
  *
  *   pnpm --silent example kv --port 6380 [--host 127.0.0.1]
  */

@@ -240,6 +240,17 @@ describe.each(['kv', 'kv-node'])('%s server', (name) => {
     expect(cli(server.port, ['--no-raw', 'GET', 'bin\x01key'])).toBe('"\\x00\\x01\\x02\\r\\n\\xff\\xfe$*\\r\\n"\n');
   });
 
+  test('expiry: PX keys vanish on access and from DBSIZE (active sweep)', async () => {
+    expect(cli(server.port, ['SET', 'short', 'v', 'PX', '30'])).toBe('OK\n');
+    expect(cli(server.port, ['SET', 'unread', 'v', 'PX', '30'])).toBe('OK\n');
+    const size = () => Number(cli(server.port, ['DBSIZE']));
+    const withBoth = size();
+    await waitFor(() => cli(server.port, ['GET', 'short']) === '\n', 3000, 'short to expire');
+    // 'unread' is never read again: the periodic sweep removes it.
+    await waitFor(() => size() === withBoth - 2, 3000, 'the sweep');
+    expect(cli(server.port, ['PTTL', 'unread'])).toBe('-2\n');
+  });
+
   test('pipelining: 500 commands in one write, all answered in order, in few writes', async () => {
     const wire = Buffer.concat(Array.from({ length: 500 }, (_, i) => encodeCommand(i % 2 === 0 ? ['SET', `p${i}`, `v${i}`] : ['GET', `p${i - 1}`])));
     const { replies, chunks } = await exchange(server.port, wire, 500);
