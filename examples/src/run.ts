@@ -8,6 +8,9 @@ const EXAMPLES: Record<string, string> = {
   wakeup: 'wakeup — a worker thread changes shared state and wakes the loop through its eventfd',
   echo: 'echo --port P [--host H] — an echo server',
   http: 'http --port P [--threads N] [--mode node|thread] — an HTTP/1.1 "hello" responder (keep-alive, pipelining)',
+  kv: 'kv --port P [--host H] — a Redis-protocol (RESP2) key-value server for redis-cli and redis-benchmark',
+  'kv-node': 'kv-node --port P [--host H] — the same key-value server on node:net, for comparison',
+  chat: 'chat --port P [--host H] [--max-queue BYTES] [--max-line BYTES] — a line chat; slow readers lose messages, not memory',
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -1,0 +1,120 @@
+/**
+ * A line chat: every complete line a client sends goes to every other
+ * client as `[id] line`. Try it with `nc 127.0.0.1 7001` from a few shells.
+ *
+ *   pnpm --silent example chat --port 7001 [--host H] [--max-queue 262144] [--max-line 8192]
+ *
+ * Slow readers lose messages, not the server's memory: a client whose
+ * outbound queue (bytes not yet taken by the kernel) is past --max-queue
+ * gets no more messages until it has caught up; then it is told
+ * `* N messages dropped (you read too slowly)`. Drops are counted per
+ * client and in total (printed on exit). So each client costs at most
+ * max-queue + one batch of lines, whatever the others send.
+ * A line longer than --max-line bytes gets `* error: line too long` and the
+ * connection is closed.
+ */
+import { Reactor, type Connection } from '@reactor/reactor';
+import { flag, intFlag } from './args';
+
+interface Client {
+  id: number;
+  conn: Connection;
+  /** An unfinished line (owned copy). */
+  partial: Buffer | undefined;
+  dropped: number;
+}
+
+export async function main(args: string[]): Promise<number> {
+  const port = intFlag(args, 'port', 7001);
+  const host = flag(args, 'host') ?? '127.0.0.1';
+  const maxQueue = intFlag(args, 'max-queue', 256 * 1024, 1024, 2 ** 30);
+  const maxLine = intFlag(args, 'max-line', 8192, 16, 2 ** 24);
+  const loop = new Reactor();
+  const clients = new Set<Client>();
+  let nextId = 1;
+  let droppedTotal = 0;
+
+  /** Send to one client unless its queue is full; count what it missed. */
+  const deliver = (to: Client, message: Buffer): void => {
+    if (to.conn.destroyed) return;
+    if (to.conn.writableLength > maxQueue) {
+      to.dropped++;
+      droppedTotal++;
+      return;
+    }
+    to.conn.write(message);
+  };
+  const broadcast = (from: Client | undefined, message: Buffer): void => {
+    for (const c of clients) if (c !== from) deliver(c, message);
+  };
+
+  const server = loop.listen({ host, port, backlog: 1024 }, (conn) => {
+    const client: Client = { id: nextId++, conn, partial: undefined, dropped: 0 };
+    clients.add(client);
+    conn.setNoDelay(true);
+    conn.write(`* you are [${client.id}]; ${clients.size - 1} other(s) here\n`);
+    broadcast(client, Buffer.from(`* [${client.id}] joined\n`));
+    conn.on('error', () => undefined);
+    // The notice goes out of the 'drain' handler through setImmediate: a write
+    // made inside it can be stranded by the reactor (examples/test/reactor-bugs.test.ts).
+    conn.on('drain', () =>
+      setImmediate(() => {
+        if (client.dropped > 0 && !conn.destroyed && clients.has(client)) {
+          conn.write(`* ${client.dropped} messages dropped (you read too slowly)\n`);
+          client.dropped = 0;
+        }
+      }),
+    );
+    conn.on('end', () => conn.close());
+    conn.on('close', () => {
+      if (!clients.delete(client)) return;
+      // 'close' often comes from a deferred flush; writes made there can be
+      // stranded by the reactor (examples/test/reactor-bugs.test.ts): go on outside the turn.
+      setImmediate(() => broadcast(client, Buffer.from(`* [${client.id}] left\n`)));
+    });
+    const prefix = Buffer.from(`[${client.id}] `);
+    conn.on('data', (chunk) => {
+      if (!clients.has(client)) return; // refused already; the close is on its way
+      const data = client.partial === undefined ? chunk : Buffer.concat([client.partial, chunk]);
+      client.partial = undefined;
+      // All complete lines of this read become one message per recipient.
+      const parts: Buffer[] = [];
+      let start = 0;
+      for (;;) {
+        const nl = data.indexOf(10, start);
+        if (nl < 0) break;
+        if (nl - start > maxLine + 1) return refuse(client);
+        const end = nl > start && data[nl - 1] === 13 ? nl - 1 : nl;
+        parts.push(prefix, data.subarray(start, end), NEWLINE);
+        start = nl + 1;
+      }
+      if (data.length - start > maxLine) return refuse(client);
+      if (start < data.length) client.partial = Buffer.from(data.subarray(start));
+      if (parts.length > 0) broadcast(client, Buffer.concat(parts)); // a copy: chunk is only valid now
+    });
+  });
+
+  const refuse = (client: Client): void => {
+    clients.delete(client);
+    client.partial = undefined;
+    client.conn.write(`* error: line too long (max ${maxLine} bytes)\n`);
+    client.conn.close();
+    broadcast(client, Buffer.from(`* [${client.id}] left\n`));
+  };
+
+  const stop = () => {
+    server.close();
+    for (const c of clients) c.conn.destroy();
+    loop.stop();
+  };
+  loop.onSignal('SIGINT', stop);
+  loop.onSignal('SIGTERM', stop);
+  const address = server.address();
+  console.log(`chat listening on ${host}:${'port' in address ? address.port : port}`);
+  await loop.run();
+  loop.close();
+  console.log(`chat: ${droppedTotal} messages dropped in total`);
+  return 0;
+}
+
+const NEWLINE = Buffer.from('\n');
