@@ -31,6 +31,8 @@ export interface ConnectionEvents {
   data: [chunk: Buffer];
   /** The peer shut down its writing half (EOF). */
   end: [];
+  /** After `end()`: every queued byte went to the kernel and our writing half is shut down (FIN sent). */
+  finish: [];
   /** The write queue went below the high-water mark after `write()` returned false. */
   drain: [];
   /** The idle timeout passed; the connection is being destroyed with ETIMEDOUT. */
@@ -308,6 +310,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       } catch {
         // ENOTCONN: the peer is gone; reading will tell.
       }
+      this.emit('finish');
       if (this.#readEnded) this.destroy();
     }
   }

@@ -19,8 +19,21 @@ export function toDuplex(connection: Connection): Duplex {
       else pendingWriteCallback = callback;
     },
     final(callback) {
+      // Finished only when the queue is in the kernel and the FIN is out:
+      // calling back sooner lets pipeline() destroy the connection (and
+      // drop the queue) before the last bytes are sent.
+      if (connection.destroyed) return callback(new Error('connection destroyed'));
+      const onFinish = () => {
+        connection.off('close', onClose);
+        callback();
+      };
+      const onClose = () => {
+        connection.off('finish', onFinish);
+        callback(new Error('connection closed before its queue was sent'));
+      };
+      connection.once('finish', onFinish);
+      connection.once('close', onClose);
       connection.end();
-      callback();
     },
     destroy(error, callback) {
       if (!connection.destroyed) connection.destroy();
