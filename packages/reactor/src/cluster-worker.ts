@@ -24,8 +24,10 @@ async function main(): Promise<void> {
     if (typeof setup !== 'function') throw new TypeError(`${module} exports no setup function`);
     cleanup = setup(loop, data, index);
   } catch (error) {
-    parentPort!.postMessage({ error: error instanceof Error ? error.stack : String(error) });
+    // Close before reporting: the parent may end this thread as soon as the
+    // report arrives, and a loop closed after that would leak its fds.
     loop.close();
+    parentPort!.postMessage({ error: error instanceof Error ? error.stack : String(error) });
     return;
   }
   loop.onExit(() => {

@@ -33,6 +33,8 @@ export class Cluster {
   readonly #workers: Worker[] = [];
   readonly #wakers: Waker[] = [];
   readonly #exits: Array<Promise<number>> = [];
+  /** Threads that reported (ready or failed): they end by themselves. */
+  #reported = 0;
 
   private constructor() {}
 
@@ -57,7 +59,11 @@ export class Cluster {
         cluster.#exits.push(new Promise((resolve) => worker.once('exit', resolve)));
         cluster.#workers.push(worker);
         const report = await new Promise<WorkerReport>((resolve) => {
-          worker.once('message', resolve);
+          worker.once('message', (message: WorkerReport) => {
+            // The thread answered: ready, or failed and already closed its loop.
+            cluster.#reported++;
+            resolve(message);
+          });
           worker.once('error', (error) => resolve({ error: String(error) }));
         });
         if (report.error !== undefined || report.ready === undefined) throw new Error(`cluster thread ${index} failed to start: ${report.error}`);
@@ -82,8 +88,10 @@ export class Cluster {
   /** Stop every loop and wait for its thread to exit; resolves with the exit codes. */
   async stop(): Promise<number[]> {
     for (const waker of this.#wakers) waker.stopLoop();
-    // A thread that never reported ready has no waker: end it the hard way.
-    for (const worker of this.#workers.slice(this.#wakers.length)) void worker.terminate();
+    // A thread that never answered has no waker: end it the hard way. One that
+    // answered with a failure has closed its loop and is ending by itself
+    // (terminating it could cut it short before its fds are closed).
+    for (const worker of this.#workers.slice(this.#reported)) void worker.terminate();
     return Promise.all(this.#exits);
   }
 }
