@@ -36,6 +36,9 @@ export interface ReactorOptions {
   wakeupRingBytes?: number;
 }
 
+
+/** Shared by every timer made without options (never mutated). */
+const NO_TIMER_OPTIONS: TimerOptions = Object.freeze({});
 /** `idle` → `running` → `idle` (run again) … → `closed`. */
 export type ReactorState = 'idle' | 'running' | 'closed';
 
@@ -145,7 +148,7 @@ export class Reactor {
   after(delayMs: number, callback: TimerCallback, options?: TimerOptions): Timer {
     validateDelay(delayMs, 'delayMs');
     const queue = this.#timerQueue(options);
-    return queue.create(callback, delayMs, 0, queue.now() + delayMs, options ?? {});
+    return queue.create(callback, delayMs, 0, queue.now() + delayMs, options ?? NO_TIMER_OPTIONS);
   }
 
   /** Call `callback` every `intervalMs`, the first time `intervalMs` from now. */
@@ -153,7 +156,7 @@ export class Reactor {
     validateDelay(intervalMs, 'intervalMs');
     if (intervalMs <= 0) throw new RangeError(`intervalMs must be > 0; got ${intervalMs}`);
     const queue = this.#timerQueue(options);
-    return queue.create(callback, intervalMs, intervalMs, queue.now() + intervalMs, options ?? {});
+    return queue.create(callback, intervalMs, intervalMs, queue.now() + intervalMs, options ?? NO_TIMER_OPTIONS);
   }
 
   /**
@@ -164,7 +167,7 @@ export class Reactor {
     const epochMs = when instanceof Date ? when.getTime() : when;
     if (typeof epochMs !== 'number' || !Number.isFinite(epochMs)) throw new TypeError('when must be a valid Date or a finite number of epoch milliseconds');
     const queue = this.#timerQueue({ clock: 'realtime' });
-    return queue.create(callback, 0, 0, epochMs, options ?? {});
+    return queue.create(callback, 0, 0, epochMs, options ?? NO_TIMER_OPTIONS, false);
   }
 
   /**
@@ -502,6 +505,12 @@ export class Reactor {
 
   #timerQueue(options: TimerOptions | undefined): TimerQueue {
     this.#ensureOpen('timer');
+    // The common case (no options) skips the checks and allocates nothing:
+    // a million timers should cost a million timers, not two million objects.
+    if (options === undefined) {
+      const queue = this.#timerQueues.get('monotonic');
+      if (queue !== undefined) return queue;
+    }
     const opts = validateOptions<TimerOptions>(options);
     const clock = opts.clock ?? 'monotonic';
     if (clock !== 'monotonic' && clock !== 'realtime' && clock !== 'boottime') {
