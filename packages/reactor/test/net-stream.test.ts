@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { connect as netConnect, createServer, type Socket as NetSocket } from 'node:net';
 import { Socket } from '@reactor/fds';
 import { Reactor, type Connection } from '@reactor/reactor';
@@ -279,6 +281,20 @@ describe(`TCP streams on the reactor (${bindingName()})`, () => {
     await expect(attempt).rejects.toMatchObject({ code: 'ECONNREFUSED', syscall: 'connect', address: '127.0.0.1', port });
     await running;
     loop.close();
+  });
+
+  // EHOSTUNREACH needs a route that says so: a private network namespace
+  // (unshare -rn, no privileges needed where user namespaces are allowed)
+  // with an `unreachable` route. Where namespaces are not allowed, say so.
+  const canUnshare = spawnSync('unshare', ['-rn', 'ip', 'route', 'add', 'unreachable', '198.51.100.0/24']).status === 0;
+  (canUnshare ? test : test.skip)(`connect(): an unreachable host is an EHOSTUNREACH SystemError, not a crash${canUnshare ? '' : ' (skipped: unshare -rn is not allowed here)'}`, () => {
+    const script = `ip link set lo up && ip route add unreachable 198.51.100.0/24 && exec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(__dirname, 'fixtures', 'unreachable-connect.js'))}`;
+    const child = spawnSync('unshare', ['-rn', 'sh', '-c', script], { encoding: 'utf8', timeout: 20000 });
+    expect(child.stderr).toBe('');
+    const lines = child.stdout.trim().split('\n');
+    expect(JSON.parse(lines.find((l) => l.startsWith('{'))!)).toEqual({ code: 'EHOSTUNREACH', syscall: 'connect', address: '198.51.100.7', port: 80, name: 'SystemError' });
+    expect(lines).toContain('loop alive');
+    expect(child.status).toBe(0);
   });
 
   test('connect(): a peer whose accept queue is full times out with ETIMEDOUT after timeoutMs', async () => {
