@@ -50,8 +50,11 @@ async function measure(mode: Shared['mode'], rounds: number): Promise<{ p50us: n
       if (n === rounds) loop.stop();
     });
     const worker = new Worker(__filename, { workerData: { mode, rounds, sab, handle: loop.wakeupHandle() } satisfies Shared });
+    // Listen for 'exit' now: the worker may end before run() settles, and an
+    // 'exit' emitted before anyone listens would leave nothing to wait on.
+    const exited = new Promise((r) => worker.once('exit', r));
     await loop.run();
-    await new Promise((r) => worker.once('exit', r));
+    await exited;
     loop.close();
   } else {
     const worker = new Worker(__filename, { workerData: { mode, rounds, sab } satisfies Shared });
