@@ -35,9 +35,9 @@ const CHILD_GRACE_MS = 2000;
 const WORKER_GRACE_MS = 2000;
 
 function portFrom(args: string[]): number {
-  const env = process.env.PORT ?? process.env.REACTOR_DAEMON_PORT;
+  const env = process.env.PORT || process.env.REACTOR_DAEMON_PORT;
   let fallback = 8080;
-  if (env !== undefined && env !== '') {
+  if (env !== undefined) {
     fallback = Number(env);
     if (!Number.isInteger(fallback) || fallback < 0 || fallback > 65535) throw new Error(`PORT must be an integer in [0, 65535]; got ${env}`);
   }
