@@ -10,9 +10,12 @@ import type { Dispatchable, LoopCore } from './source';
  */
 export type TimerClock = 'monotonic' | 'realtime' | 'boottime';
 
+/** Called when the timer fires, with the timer (cancel it from inside to stop an interval). */
 export type TimerCallback = (timer: Timer) => void;
 
+/** Options of `Reactor.after()`, `every()` and `at()`. */
 export interface TimerOptions {
+  /** The clock the deadline runs on (default 'monotonic'; 'boottime' counts suspend). */
   clock?: TimerClock;
   /** Whether the pending timer keeps the loop alive (default true). */
   ref?: boolean;
@@ -25,8 +28,11 @@ const ECANCELED = 125;
  * unref it so that it does not keep the loop alive.
  */
 export class Timer implements HeapEntry {
+  /** @internal when it fires, on its clock, in ms */
   deadline = 0;
+  /** @internal order among timers with the same deadline */
   seq = 0;
+  /** @internal position in the timer heap (-1: not scheduled) */
   heapIndex = -1;
   /** The delay (ms) that `refresh()` re-applies; 0 for `at()` timers. */
   readonly delayMs: number;
@@ -50,6 +56,7 @@ export class Timer implements HeapEntry {
     return this.heapIndex >= 0;
   }
 
+  /** The clock the timer runs on. */
   get clock(): TimerClock {
     return this.#queue.clock;
   }
@@ -65,6 +72,7 @@ export class Timer implements HeapEntry {
     return this;
   }
 
+  /** Keep the loop alive while the timer is pending (the default). */
   ref(): this {
     if (!this.#ref) {
       this.#ref = true;
@@ -73,6 +81,7 @@ export class Timer implements HeapEntry {
     return this;
   }
 
+  /** Do not keep the loop alive for this timer. */
   unref(): this {
     if (this.#ref) {
       this.#ref = false;
@@ -81,6 +90,7 @@ export class Timer implements HeapEntry {
     return this;
   }
 
+  /** Whether the timer keeps the loop alive. */
   hasRef(): boolean {
     return this.#ref;
   }
