@@ -301,6 +301,16 @@ describe('the pnpm start daemon', () => {
     for (const pid of [firstPid, secondPid, thirdPid]) expect(processAlive(pid)).toBe(false);
   });
 
+  test('a Ctrl-C to the process group reaches the daemon, not the child (its own group); SIGKILL of the daemon does not orphan the child for long', async () => {
+    const d = await startDaemon();
+    const s = await statsUntil(d.port, (x) => x.child.probesOk >= 1, 'a probe');
+    expect(readFileSync(`/proc/${s.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]).toBe(String(s.child.pid)); // pgid = its pid
+    d.child.kill('SIGKILL');
+    await d.exited;
+    // The prober's next line meets a closed pipe and it exits.
+    await waitFor(() => !processAlive(s.child.pid), 5000, 'the orphaned prober to exit');
+  });
+
   test('SIGTERM drains: idle keep-alive closed at once, a request in flight completes with Connection: close, new connects refused, exit 0', async () => {
     const d = await startDaemon();
     const idle = await RawClient.open(d.port);

@@ -2,7 +2,7 @@
  * The supervised child process: a health prober. Every interval it asks the
  * daemon's /healthz over HTTP and prints one line (`ok <ms>` or
  * `fail <reason>`), which the daemon reads from its stdout pipe. SIGTERM ends
- * it at once with exit code 0.
+ * it at once with exit code 0, and so does the daemon's death (a closed pipe).
  *
  *   node prober.js <port> <intervalMs>
  */
@@ -29,4 +29,6 @@ function probe(): void {
 }
 
 process.on('SIGTERM', () => process.exit(0));
+// The daemon died without stopping us (SIGKILL): the next line hits a closed pipe; go too.
+process.stdout.on('error', () => process.exit(0));
 setInterval(probe, intervalMs);

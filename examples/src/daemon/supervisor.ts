@@ -50,7 +50,8 @@ export class Supervisor {
   start(): void {
     if (this.#stopped) return;
     const { command, args, onLine } = this.#options;
-    const child = spawn(command, args(), { stdio: ['ignore', 'pipe', 'inherit'] });
+    // Its own process group: a Ctrl-C in the terminal reaches the daemon only, which stops the child itself.
+    const child = spawn(command, args(), { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
     if (child.pid === undefined) {
       // spawn failed (the 'error' event says why): try again later like any death.
       child.once('error', (error) => this.#logger.error({ err: error }, 'child failed to spawn'));
