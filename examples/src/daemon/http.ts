@@ -59,6 +59,7 @@ interface ConnectionState {
 }
 
 export class HttpServer {
+  readonly #loop: Reactor;
   readonly #listener: Listener;
   readonly #handler: RequestHandler;
   readonly #logger: Logger;
@@ -69,6 +70,7 @@ export class HttpServer {
   #drained: (() => void) | undefined;
 
   constructor(loop: Reactor, options: HttpServerOptions, handler: RequestHandler, logger: Logger) {
+    this.#loop = loop;
     this.#handler = handler;
     this.#logger = logger;
     this.#idleTimeoutMs = options.idleTimeoutMs;
@@ -94,7 +96,7 @@ export class HttpServer {
    * Stop accepting; close idle connections now, let requests in flight get
    * their response (then close), destroy what is left after `timeoutMs`.
    */
-  async drain(timeoutMs: number, loop: Reactor): Promise<DrainResult> {
+  async drain(timeoutMs: number): Promise<DrainResult> {
     this.#draining = true;
     this.#listener.close();
     const before = this.#connections.size;
@@ -102,7 +104,7 @@ export class HttpServer {
     let forced = 0;
     if (this.#connections.size > 0) {
       await new Promise<void>((resolve) => {
-        const deadline = loop.after(timeoutMs, () => {
+        const deadline = this.#loop.after(timeoutMs, () => {
           forced = this.#connections.size;
           for (const conn of [...this.#connections.keys()]) conn.destroy();
         });

@@ -148,7 +148,7 @@ export async function main(args: string[]): Promise<number> {
       logger.fatal('shutdown did not finish in time');
       process.exit(1);
     }, config.drainTimeoutMs + CHILD_GRACE_MS + WORKER_GRACE_MS + 1000).unref();
-    void Promise.all([server.drain(config.drainTimeoutMs, loop), supervisor.stop(CHILD_GRACE_MS), worker.stop(WORKER_GRACE_MS)]).then(
+    void Promise.all([server.drain(config.drainTimeoutMs), supervisor.stop(CHILD_GRACE_MS), worker.stop(WORKER_GRACE_MS)]).then(
       ([drain, , workerCode]) => {
         logger.info({ ...drain, workerExitCode: workerCode, probes, stats: loop.stats() }, 'stopped');
         loop.stop();
