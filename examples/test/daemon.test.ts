@@ -349,6 +349,22 @@ describe('the pnpm start daemon', () => {
     expect(d.logs.find((l) => l.msg === 'stopped')).toEqual(expect.objectContaining({ forced: 1 }));
   });
 
+  test('a second SIGTERM during the drain closes what is left at once', async () => {
+    const d = await startDaemon({ ...QUIET, drainTimeoutMs: 60_000 });
+    const stuck = await RawClient.open(d.port);
+    stuck.socket.write('GET / HTTP/1.1\r\n');
+    await statsUntil(d.port, (x) => x.http.connectionsOpen >= 2, 'two connections');
+    const began = Date.now();
+    d.child.kill('SIGTERM');
+    await d.waitLog((l) => l.msg === 'shutting down', 'shutting down');
+    expect(stuck.ended).toBe(false);
+    d.child.kill('SIGTERM');
+    expect(await d.exited).toBe(0);
+    expect(Date.now() - began).toBeLessThan(10_000);
+    expect(stuck.ended).toBe(true);
+    expect(d.logs.some((l) => l.msg === 'second signal: closing every connection now')).toBe(true);
+  });
+
   test('Ctrl-C (SIGINT) stops it as SIGTERM does', async () => {
     const d = await startDaemon();
     expect((await get(d.port, '/healthz')).status).toBe(200);
