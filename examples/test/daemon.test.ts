@@ -372,6 +372,25 @@ describe('the pnpm start daemon', () => {
     expect(d.logs.find((l) => l.msg === 'shutting down')!.signal).toBe('SIGINT');
   });
 
+  test('in a terminal the log is pretty-printed (pino-pretty), not JSON', async () => {
+    // script(1) gives the daemon a pseudo-terminal as stdout.
+    const dir = mkdtempSync(join(tmpdir(), 'daemon-test-'));
+    dirs.push(dir);
+    const config = writeConfig(dir, QUIET);
+    const tty = spawn('script', ['-qfec', `${process.execPath} ${MAIN} --port 0 --config ${config}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    tty.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
+    const exited = new Promise<number | null>((resolve) => tty.once('exit', resolve));
+    await waitFor(() => /listening on http:\/\/127\.0\.0\.1:\d+/.test(out), 10000, `the pretty listening line (have ${JSON.stringify(out)})`);
+    const port = Number(/listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1]);
+    const s = await stats(port);
+    process.kill(s.pid, 'SIGTERM');
+    expect(await exited).toBe(0);
+    expect(out).toMatch(/\[\d\d:\d\d:\d\d\.\d{3}\] .*INFO.*: .*listening on/);
+    expect(out).toMatch(/INFO.*: .*stopped/);
+    expect(out).not.toContain('{"level"');
+  });
+
   test('the port comes from --port, else PORT or REACTOR_DAEMON_PORT; bad values and bad config files fail the start', async () => {
     const fromEnv = await startDaemon(FAST, [], { PORT: '0' });
     expect(fromEnv.port).toBeGreaterThan(0);
