@@ -4,9 +4,34 @@ import { validateInteger } from './validate';
 
 /** A socket address: IPv4, IPv6 or Unix (a path, or a name in the abstract namespace). */
 export type SocketAddress =
-  | { family: 'ipv4'; address: string; port: number }
-  | { family: 'ipv6'; address: string; port: number; flowInfo?: number; scopeId?: number }
-  | { family: 'unix'; path: string; abstract?: boolean };
+  | {
+      /** IPv4. */
+      family: 'ipv4';
+      /** Dotted quad ('127.0.0.1'). */
+      address: string;
+      /** 0–65535; 0 in bind() lets the kernel pick. */
+      port: number;
+    }
+  | {
+      /** IPv6. */
+      family: 'ipv6';
+      /** Any textual IPv6 form ('::1'); decoded addresses come back compressed. */
+      address: string;
+      /** 0–65535; 0 in bind() lets the kernel pick. */
+      port: number;
+      /** sin6_flowinfo. */
+      flowInfo?: number;
+      /** sin6_scope_id: the interface of a link-local address. */
+      scopeId?: number;
+    }
+  | {
+      /** A Unix domain socket. */
+      family: 'unix';
+      /** A filesystem path, or with `abstract` a name in the abstract namespace ('' for an unnamed socket). */
+      path: string;
+      /** The name lives in the abstract namespace (no file). */
+      abstract?: boolean;
+    };
 
 /** IPv6 text → 16 bytes (handles '::' and an embedded IPv4 tail). */
 function ipv6ToBytes(text: string, out: Buffer, offset: number): void {
@@ -54,7 +79,12 @@ function bytesToIpv6(buf: Buffer, offset: number): string {
 }
 
 /** Encode `address` as a sockaddr; returns the buffer and the length to pass the kernel. */
-export function encodeSockaddr(address: SocketAddress): { buffer: Buffer; length: number } {
+export function encodeSockaddr(address: SocketAddress): {
+  /** The struct sockaddr_* bytes. */
+  buffer: Buffer;
+  /** The length to pass as socklen_t. */
+  length: number;
+} {
   if (address === null || typeof address !== 'object') throw new TypeError('address must be an object');
   const buf = Buffer.alloc(SOCKADDR_STORAGE_SIZE);
   switch (address.family) {

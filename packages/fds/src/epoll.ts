@@ -13,13 +13,19 @@ const KNOWN_EVENTS = (EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOL
 const DATA_OFFSET = EPOLL_EVENT_SIZE === 12 ? 4 : 8;
 const MAX_TOKEN = Number.MAX_SAFE_INTEGER;
 
+/** Options of `new Epoll()`. */
 export interface EpollOptions {
   /** How many events one `wait()` can return (the size of the reused buffer). Default 1024. */
   maxEvents?: number;
 }
 
 /** Something that has an fd: a number or an object with `fd` (any FileDescriptor). */
-export type FdLike = number | { readonly fd: number };
+export type FdLike =
+  | number
+  | {
+      /** The fd number. */
+      readonly fd: number;
+    };
 
 function fdOf(target: FdLike, name = 'fd'): number {
   if (typeof target === 'object' && target !== null) return validateFdNumber(target.fd, `${name}.fd`);
@@ -36,6 +42,7 @@ function fdOf(target: FdLike, name = 'fd'): number {
  * per event. The results are valid until the next `wait()`.
  */
 export class Epoll extends FileDescriptor {
+  /** How many events one `wait()` can return at most. */
   readonly maxEvents: number;
   readonly #buffer: Buffer;
   readonly #ctl = Buffer.alloc(EPOLL_EVENT_SIZE);

@@ -21,10 +21,15 @@ export function errnoNumber(name: string): number | undefined {
   return (osConstants.errno as Record<string, number>)[name];
 }
 
+/** What a failed call was working on, for the error message and fields. */
 export interface SystemErrorDetails {
+  /** The fd the call was made on. */
   fd?: number;
+  /** The filesystem path involved (a Unix socket's). */
   path?: string;
+  /** The IP address involved. */
   address?: string;
+  /** The port involved. */
   port?: number;
 }
 
@@ -34,12 +39,19 @@ export interface SystemErrorDetails {
  * the fd, path or address involved where that helps.
  */
 export class SystemError extends Error {
+  /** The errno name, as Node spells it ('EAGAIN', 'ECONNREFUSED'). */
   readonly code: string;
+  /** The errno number, negative as Node reports it (-11 for EAGAIN). */
   readonly errno: number;
+  /** The system call that failed ('epoll_ctl', 'connect'). */
   readonly syscall: string;
+  /** The fd the call was made on, when known. */
   readonly fd?: number;
+  /** The filesystem path involved, when there is one. */
   readonly path?: string;
+  /** The IP address involved, when there is one. */
   readonly address?: string;
+  /** The port involved, when there is one. */
   readonly port?: number;
 
   constructor(syscall: string, errno: number, details: SystemErrorDetails = {}) {
@@ -64,6 +76,7 @@ export class SystemError extends Error {
 
 /** Use of an fd that this process already closed through its owner. */
 export class ClosedFdError extends Error {
+  /** A permanent code to test for. */
   readonly code = 'ERR_FD_CLOSED';
   constructor(what: string, operation: string) {
     super(`${operation}: ${what} is closed`);

@@ -4,6 +4,7 @@ import { FileDescriptor } from './fd';
 import { libc } from './ffi/index';
 import { validateBoolean, validateBuffer, validateInteger, validateOptions, validateUint64, UINT32_MAX, UINT64_MAX } from './validate';
 
+/** Options of `new EventFd()`. */
 export interface EventFdOptions {
   /** EFD_SEMAPHORE: each read returns 1 and decrements the counter by 1. */
   semaphore?: boolean;
@@ -23,6 +24,7 @@ let adopting: { fd: number; semaphore: boolean } | undefined;
  * counter is a `bigint`; writes accept safe-integer Numbers too.
  */
 export class EventFd extends FileDescriptor {
+  /** Whether it was made with EFD_SEMAPHORE (each read takes 1). */
   readonly semaphore: boolean;
   readonly #buf = Buffer.alloc(8);
 

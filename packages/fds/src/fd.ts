@@ -24,6 +24,7 @@ export class FileDescriptor implements Disposable {
     return this.#fd;
   }
 
+  /** Whether `close()` has run. */
   get closed(): boolean {
     return this.#fd < 0;
   }
@@ -55,6 +56,7 @@ export class FileDescriptor implements Disposable {
     return fd;
   }
 
+  /** `close()`, for `using` declarations. */
   [Symbol.dispose](): void {
     this.close();
   }

@@ -1,3 +1,11 @@
+/**
+ * Typed, owned Linux fds through FFI: epoll, eventfd, timerfd, signalfd,
+ * pidfd, pipes and sockets, each non-blocking and close-on-exec, each closed
+ * once; failed syscalls throw a SystemError shaped like Node's.
+ *
+ * @module @reactor/fds
+ */
+
 export * from './constants';
 export * from './errors';
 export { bindingName, bindingFromEnv, useBinding } from './ffi/index';

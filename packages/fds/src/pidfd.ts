@@ -7,6 +7,7 @@ import { validateBoolean, validateInteger, validateOptions, INT32_MAX } from './
 
 /** How a process ended, from waitid(2). */
 export interface ProcessExit {
+  /** The process id. */
   pid: number;
   /** 'exited' (normal exit), 'killed' (by a signal), 'dumped' (by a signal, with a core dump). */
   code: 'exited' | 'killed' | 'dumped';
@@ -16,6 +17,7 @@ export interface ProcessExit {
   signal?: string;
 }
 
+/** Options of `PidFd.wait()`. */
 export interface PidFdWaitOptions {
   /**
    * WNOWAIT: report the exit but leave the child a zombie, so that whoever
@@ -43,6 +45,7 @@ const SI_STATUS = 24;
  * leave libuv without its 'exit' event.
  */
 export class PidFd extends FileDescriptor {
+  /** The process this pidfd refers to. */
   readonly pid: number;
   readonly #info = Buffer.alloc(SIGINFO_SIZE);
 

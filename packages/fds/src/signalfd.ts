@@ -5,6 +5,7 @@ import { libc } from './ffi/index';
 import { SignalSet, signalName, type Signals } from './signals';
 import { describeValue, validateBoolean, validateInteger, validateOptions } from './validate';
 
+/** Options of `new SignalFd()`. */
 export interface SignalFdOptions {
   /** SFD_NONBLOCK (default true): read() returns [] instead of blocking. */
   nonBlocking?: boolean;
@@ -16,11 +17,15 @@ export interface SignalFdOptions {
 export interface SignalInfo {
   /** 'SIGUSR1', 'SIGRTMIN+2'. */
   name: string;
+  /** The signal number. */
   signo: number;
+  /** An error number (unused by most signals). */
   errno: number;
   /** si_code: SI_USER (kill), SI_TKILL (tgkill), SI_QUEUE (sigqueue), SI_KERNEL, CLD_* for SIGCHLD … */
   code: number;
+  /** The sending process (kill, sigqueue), or the child (SIGCHLD). */
   pid: number;
+  /** The real user id of the sender. */
   uid: number;
   /** File descriptor (SIGIO). */
   fd: number;

@@ -88,6 +88,7 @@ export function signalName(signo: number): string {
  * first 8 bytes). `buffer` is what the syscalls take.
  */
 export class SignalSet implements Iterable<number> {
+  /** The sigset_t bytes, as the syscalls take them. */
   readonly buffer: Buffer = Buffer.alloc(SIGSET_SIZE);
 
   constructor(signals?: Signals) {
@@ -115,16 +116,19 @@ export class SignalSet implements Iterable<number> {
     return this;
   }
 
+  /** Whether the set holds `signal`. */
   has(signal: Signal): boolean {
     const n = typeof signal === 'number' ? validateInteger(signal, 'signal', 1, SIGNAL_MAX) : signalNumber(signal);
     return (this.buffer[(n - 1) >> 3]! & (1 << ((n - 1) & 7))) !== 0;
   }
 
+  /** Remove every signal. */
   clear(): this {
     this.buffer.fill(0);
     return this;
   }
 
+  /** How many signals the set holds. */
   get size(): number {
     return this.toArray().length;
   }
@@ -141,10 +145,12 @@ export class SignalSet implements Iterable<number> {
     return this.toArray().map(signalName);
   }
 
+  /** The signal numbers in the set, in ascending order. */
   [Symbol.iterator](): Iterator<number> {
     return this.toArray()[Symbol.iterator]();
   }
 
+  /** Whether both sets hold the same signals. */
   equals(other: SignalSet): boolean {
     return other instanceof SignalSet && this.buffer.subarray(0, 8).equals(other.buffer.subarray(0, 8));
   }

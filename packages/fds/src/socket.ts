@@ -9,6 +9,7 @@ import { FileDescriptor } from './fd';
 import { libc } from './ffi/index';
 import { validateBoolean, validateBuffer, validateInteger } from './validate';
 
+/** What `Socket.create()` makes: TCP over IPv4/IPv6, a Unix stream socket, UDP over IPv4/IPv6, a Unix datagram socket. */
 export type SocketKind = 'tcp4' | 'tcp6' | 'unix' | 'udp4' | 'udp6' | 'unix-dgram';
 
 const KINDS: Record<SocketKind, [domain: number, type: number]> = {
@@ -34,6 +35,7 @@ function where(addr: SocketAddress): { address?: string; port?: number; path?: s
  * SIGPIPE. Scratch buffers for addresses are reused per socket.
  */
 export class Socket extends FileDescriptor {
+  /** What was created, or 'accepted' for a socket from `accept()`. */
   readonly kind: SocketKind | 'accepted';
   readonly #addr = Buffer.alloc(SOCKADDR_STORAGE_SIZE);
   readonly #len = Buffer.alloc(4);
@@ -45,6 +47,7 @@ export class Socket extends FileDescriptor {
     this.kind = kind;
   }
 
+  /** A new non-blocking, close-on-exec socket of `kind`. */
   static create(kind: SocketKind): Socket {
     const spec = KINDS[kind];
     if (spec === undefined) throw new RangeError(`kind must be one of ${Object.keys(KINDS).join(', ')}; got ${String(kind)}`);
@@ -58,12 +61,14 @@ export class Socket extends FileDescriptor {
     return [new Socket(fds.readInt32LE(0), 'unix'), new Socket(fds.readInt32LE(4), 'unix')];
   }
 
+  /** bind(2) to `address` (port 0: the kernel picks one). */
   bind(address: SocketAddress): void {
     const { buffer, length } = encodeSockaddr(address);
     const r = libc().bind(this.use('bind'), buffer, length);
     if (r < 0) throw new SystemError('bind', -r, where(address));
   }
 
+  /** listen(2): accept connections, `backlog` of them queued. */
   listen(backlog = 511): void {
     validateInteger(backlog, 'backlog', 0, 65535);
     check(libc().listen(this.use('listen'), backlog), 'listen', { fd: this.fd });
@@ -104,6 +109,7 @@ export class Socket extends FileDescriptor {
     return r;
   }
 
+  /** readv(2) into `buffers` in order: bytes read, 0 at EOF, null on EAGAIN. */
   readv(buffers: readonly Uint8Array[]): number | null {
     const bufs = buffers.map((b, i) => validateBuffer(b, `buffers[${i}]`));
     const r = libc().readv(this.use('readv'), bufs);
@@ -124,6 +130,7 @@ export class Socket extends FileDescriptor {
     return r;
   }
 
+  /** writev(2) from `buffers` in order: bytes the kernel took, null on EAGAIN. */
   writev(buffers: readonly Uint8Array[]): number | null {
     const bufs = buffers.map((b, i) => validateBuffer(b, `buffers[${i}]`));
     const r = libc().writev(this.use('writev'), bufs);
@@ -133,7 +140,12 @@ export class Socket extends FileDescriptor {
   }
 
   /** One datagram and its sender, or null (EAGAIN). */
-  recvFrom(buffer: Uint8Array): { bytes: number; address: SocketAddress } | null {
+  recvFrom(buffer: Uint8Array): {
+    /** The datagram's length (it was cut if longer than `buffer`). */
+    bytes: number;
+    /** Who sent it. */
+    address: SocketAddress;
+  } | null {
     const buf = validateBuffer(buffer, 'buffer');
     this.#len.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
     const r = libc().recvfrom(this.use('recvfrom'), buf, buf.length, 0, this.#addr, this.#len);
@@ -152,18 +164,21 @@ export class Socket extends FileDescriptor {
     return r;
   }
 
+  /** shutdown(2): stop reading, writing (FIN) or both. */
   shutdown(how: 'read' | 'write' | 'both' = 'write'): void {
     const value = how === 'read' ? SHUT_RD : how === 'write' ? SHUT_WR : how === 'both' ? SHUT_RDWR : -1;
     if (value < 0) throw new RangeError(`how must be 'read', 'write' or 'both'; got ${String(how)}`);
     check(libc().shutdown(this.use('shutdown'), value), 'shutdown', { fd: this.fd });
   }
 
+  /** The bound address (getsockname(2)). */
   localAddress(): SocketAddress {
     this.#len.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
     check(libc().getsockname(this.use('getsockname'), this.#addr, this.#len), 'getsockname', { fd: this.fd });
     return decodeSockaddr(this.#addr, this.#len.readUInt32LE(0));
   }
 
+  /** The peer's address (getpeername(2)). */
   remoteAddress(): SocketAddress {
     this.#len.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
     check(libc().getpeername(this.use('getpeername'), this.#addr, this.#len), 'getpeername', { fd: this.fd });
@@ -182,23 +197,28 @@ export class Socket extends FileDescriptor {
     return this.#int.readInt32LE(0);
   }
 
+  /** TCP_NODELAY: send small writes at once. */
   setNoDelay(enable = true): void {
     this.#setInt(IPPROTO_TCP, TCP_NODELAY, validateBoolean(enable, 'enable') ? 1 : 0, 'TCP_NODELAY');
   }
 
+  /** SO_KEEPALIVE, and TCP_KEEPIDLE when `idleSeconds` is given. */
   setKeepAlive(enable = true, idleSeconds?: number): void {
     this.#setInt(SOL_SOCKET, SO_KEEPALIVE, validateBoolean(enable, 'enable') ? 1 : 0, 'SO_KEEPALIVE');
     if (enable && idleSeconds !== undefined) this.#setInt(IPPROTO_TCP, TCP_KEEPIDLE, validateInteger(idleSeconds, 'idleSeconds', 1, 32767), 'TCP_KEEPIDLE');
   }
 
+  /** SO_REUSEADDR. */
   setReuseAddress(enable = true): void {
     this.#setInt(SOL_SOCKET, SO_REUSEADDR, validateBoolean(enable, 'enable') ? 1 : 0, 'SO_REUSEADDR');
   }
 
+  /** SO_REUSEPORT: several sockets share the port. */
   setReusePort(enable = true): void {
     this.#setInt(SOL_SOCKET, SO_REUSEPORT, validateBoolean(enable, 'enable') ? 1 : 0, 'SO_REUSEPORT');
   }
 
+  /** IPV6_V6ONLY: no IPv4-mapped addresses on an IPv6 socket. */
   setIpv6Only(enable = true): void {
     this.#setInt(IPPROTO_IPV6, IPV6_V6ONLY, validateBoolean(enable, 'enable') ? 1 : 0, 'IPV6_V6ONLY');
   }
@@ -211,18 +231,22 @@ export class Socket extends FileDescriptor {
     check(libc().setsockopt(this.use('setsockopt'), SOL_SOCKET, SO_LINGER, v, 8), 'setsockopt', { fd: this.fd });
   }
 
+  /** SO_SNDBUF (the kernel reports double what was set). */
   get sendBufferSize(): number {
     return this.#getInt(SOL_SOCKET, SO_SNDBUF);
   }
 
+  /** Set SO_SNDBUF. */
   set sendBufferSize(bytes: number) {
     this.#setInt(SOL_SOCKET, SO_SNDBUF, validateInteger(bytes, 'bytes', 1, 0x7fffffff), 'SO_SNDBUF');
   }
 
+  /** SO_RCVBUF (the kernel reports double what was set). */
   get receiveBufferSize(): number {
     return this.#getInt(SOL_SOCKET, SO_RCVBUF);
   }
 
+  /** Set SO_RCVBUF. */
   set receiveBufferSize(bytes: number) {
     this.#setInt(SOL_SOCKET, SO_RCVBUF, validateInteger(bytes, 'bytes', 1, 0x7fffffff), 'SO_RCVBUF');
   }
@@ -233,7 +257,14 @@ export class Socket extends FileDescriptor {
   }
 
   /** SO_PEERCRED of a Unix socket: the peer's pid, uid and gid at connect time. */
-  peerCredentials(): { pid: number; uid: number; gid: number } {
+  peerCredentials(): {
+    /** The peer's process id when it connected. */
+    pid: number;
+    /** Its user id. */
+    uid: number;
+    /** Its group id. */
+    gid: number;
+  } {
     const v = Buffer.alloc(12);
     this.#len.writeUInt32LE(12, 0);
     check(libc().getsockopt(this.use('getsockopt'), SOL_SOCKET, SO_PEERCRED, v, this.#len), 'getsockopt', { fd: this.fd });

@@ -62,6 +62,7 @@ export function clockNow(clock: Clock = 'monotonic'): bigint {
   return nowBuf.readBigInt64LE(0) * NS_PER_SEC + nowBuf.readBigInt64LE(8);
 }
 
+/** Options of `new TimerFd()`. */
 export interface TimerFdOptions {
   /** TFD_NONBLOCK (default true): read() fails with EAGAIN instead of blocking. */
   nonBlocking?: boolean;
@@ -69,6 +70,7 @@ export interface TimerFdOptions {
   closeOnExec?: boolean;
 }
 
+/** An arming of a timerfd, for `TimerFd.set()` (times in ns). */
 export interface TimerSpec {
   /**
    * First expiration: a delay, or with `absolute` a time on the timer's clock

@@ -19,8 +19,11 @@ export function validateInteger(value: unknown, name: string, min: number, max: 
   return value;
 }
 
+/** The largest int32 (an fd, a C int). */
 export const INT32_MAX = 0x7fffffff;
+/** The largest uint32. */
 export const UINT32_MAX = 0xffffffff;
+/** The largest uint64, as a bigint. */
 export const UINT64_MAX = 0xffffffffffffffffn;
 
 /** A file descriptor number: an integer in [0, 2^31-1]. */
@@ -56,16 +59,22 @@ export function validateBuffer(value: unknown, name: string): Buffer {
   throw new TypeError(`${name} must be a Buffer, TypedArray or DataView; got ${describe(value)}`);
 }
 
+/** `value` if it is a boolean, else a TypeError naming `name`. */
 export function validateBoolean(value: unknown, name: string): boolean {
   if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean; got ${describe(value)}`);
   return value;
 }
 
+/**
+ * `value` if it is a function, else a TypeError naming `name`.
+ * @typeParam T the function type the caller expects
+ */
 export function validateFunction<T extends (...args: never[]) => unknown>(value: unknown, name: string): T {
   if (typeof value !== 'function') throw new TypeError(`${name} must be a function; got ${describe(value)}`);
   return value as T;
 }
 
+/** `value` if it is a string, else a TypeError naming `name`. */
 export function validateString(value: unknown, name: string): string {
   if (typeof value !== 'string') throw new TypeError(`${name} must be a string; got ${describe(value)}`);
   return value;

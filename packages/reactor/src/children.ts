@@ -4,6 +4,7 @@ import type { Dispatchable, LoopCore } from './source';
 
 /** How a watched child ended. */
 export interface ChildExit {
+  /** The child's process id. */
   pid: number;
   /** The exit code when it exited, else null. */
   exitCode: number | null;
@@ -13,6 +14,7 @@ export interface ChildExit {
   coreDumped: boolean;
 }
 
+/** Called once, with how the child ended. */
 export type ChildHandler = (exit: ChildExit) => void;
 
 const ECHILD = 10;
@@ -26,6 +28,7 @@ const ECHILD = 10;
  * ChildProcess's own 'exit' event instead.
  */
 export class ChildWatch implements Dispatchable {
+  /** The watched process. */
   readonly pid: number;
   readonly #core: LoopCore;
   readonly #handler: ChildHandler;
@@ -52,10 +55,12 @@ export class ChildWatch implements Dispatchable {
     if (this.#ref) core.addRefs(1);
   }
 
+  /** Whether the exit is still awaited. */
   get active(): boolean {
     return this.#token !== 0;
   }
 
+  /** @internal called by the loop when the pidfd is readable */
   dispatch(): void {
     const pidfd = this.#pidfd;
     if (pidfd === undefined) return;
@@ -115,6 +120,7 @@ export class ChildWatch implements Dispatchable {
     this.#stopWatching();
   }
 
+  /** Keep the loop alive until the child exits (the default). */
   ref(): this {
     if (!this.#ref) {
       this.#ref = true;
@@ -123,6 +129,7 @@ export class ChildWatch implements Dispatchable {
     return this;
   }
 
+  /** Do not keep the loop alive for this child. */
   unref(): this {
     if (this.#ref) {
       this.#ref = false;

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { rawLibc } from '@reactor/fds';
 import { Waker, type WakeupHandle } from './wakeup';
 
+/** Options of `Cluster.start()`. */
 export interface ClusterOptions {
   /** How many loops (one worker thread each). Default: the number of CPUs. */
   threads?: number;
@@ -76,6 +77,7 @@ export class Cluster {
     return cluster;
   }
 
+  /** How many loops (threads) run. */
   get size(): number {
     return this.#workers.length;
   }

@@ -5,21 +5,27 @@ import { Connection, connectionOptionsFrom, type ConnectionOptions } from './con
 import { trackOwned, untrackOwned } from './owned';
 import type { Reactor } from './reactor';
 
+/** `Reactor.connect()` to a TCP server. */
 export interface ConnectTcpOptions extends ConnectionOptions {
   /** An IP address or a host name (resolved with the system resolver). Default '127.0.0.1'. */
   host?: string;
+  /** The server's port. */
   port: number;
   /** Fail with ETIMEDOUT if not connected within this time (default: the kernel's). */
   timeoutMs?: number;
+  /** TCP_NODELAY on the new connection. */
   noDelay?: boolean;
 }
 
+/** `Reactor.connect()` to a Unix socket server. */
 export interface ConnectUnixOptions extends ConnectionOptions {
   /** A filesystem path, or a name starting with '\0' for the abstract namespace. */
   path: string;
+  /** Fail with ETIMEDOUT if not connected within this time. */
   timeoutMs?: number;
 }
 
+/** Where `Reactor.connect()` connects: TCP or Unix. */
 export type ConnectOptions = ConnectTcpOptions | ConnectUnixOptions;
 
 const ETIMEDOUT = 110;

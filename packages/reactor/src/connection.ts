@@ -9,6 +9,7 @@ import { trackOwned, untrackOwned } from './owned';
 import type { Reactor } from './reactor';
 import type { Timer } from './timers';
 
+/** Per-connection settings, given to `listen()` or `connect()`. */
 export interface ConnectionOptions {
   /** Bytes queued for writing past which `write()` returns false (default 64 KiB). */
   highWaterMark?: number;
@@ -18,11 +19,15 @@ export interface ConnectionOptions {
 
 /** Peer credentials of a Unix socket (SO_PEERCRED). */
 export interface PeerCredentials {
+  /** The peer's process id when it connected. */
   pid: number;
+  /** Its user id. */
   uid: number;
+  /** Its group id. */
   gid: number;
 }
 
+/** The events of a Connection, with their arguments. */
 export interface ConnectionEvents {
   /**
    * Bytes arrived. The Buffer is a view into the loop's read buffer, valid
@@ -37,6 +42,7 @@ export interface ConnectionEvents {
   drain: [];
   /** The idle timeout passed; the connection is being destroyed with ETIMEDOUT. */
   timeout: [];
+  /** The connection failed (reset, timeout …); 'close' follows. */
   error: [error: Error];
   /** The fd is closed; `hadError` tells whether an error caused it. */
   close: [hadError: boolean];
@@ -68,8 +74,11 @@ const MAX_WRITEV_BUFFERS = 512;
  * flushed; `close()` flushes then closes; `destroy(err)` closes at once.
  */
 export class Connection extends EventEmitter<ConnectionEvents> {
+  /** The loop the connection is registered with. */
   readonly loop: Reactor;
+  /** The connected fd. */
   readonly socket: Socket;
+  /** Queued bytes past which `write()` returns false. */
   readonly highWaterMark: number;
   readonly #watch: IoWatch;
   readonly #readBuffer: Buffer;
@@ -87,7 +96,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #idleMs = 0;
   #idleTimer: Timer | undefined;
   #lastActivity = 0;
+  /** Bytes received so far. */
   bytesRead = 0;
+  /** Bytes the kernel took so far. */
   bytesWritten = 0;
 
   /** @internal made by listeners and `connect()` */
@@ -117,6 +128,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return this.#destroyed;
   }
 
+  /** The peer's address (undefined once closed). */
   get remoteAddress(): SocketAddress | undefined {
     try {
       return this.socket.remoteAddress();
@@ -125,6 +137,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     }
   }
 
+  /** This end's address (undefined once closed). */
   get localAddress(): SocketAddress | undefined {
     try {
       return this.socket.localAddress();
@@ -138,11 +151,13 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return this.socket.peerCredentials();
   }
 
+  /** TCP_NODELAY: send small writes at once. */
   setNoDelay(enable = true): this {
     this.socket.setNoDelay(enable);
     return this;
   }
 
+  /** SO_KEEPALIVE probes, after `idleSeconds` of idleness when given. */
   setKeepAlive(enable = true, idleSeconds?: number): this {
     this.socket.setKeepAlive(enable, idleSeconds);
     return this;
@@ -183,6 +198,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return this;
   }
 
+  /** Read again after `pause()`. */
   resume(): this {
     if (!this.#reading && !this.#readEnded) {
       this.#reading = true;
@@ -191,6 +207,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return this;
   }
 
+  /** Whether reading is paused. */
   get isPaused(): boolean {
     return !this.#reading;
   }

@@ -1,3 +1,12 @@
+/**
+ * One epoll loop for Node.js on Linux: fd watches, timers on one timerfd per
+ * clock, signals through signalfd, eventfd wake-ups from other threads, pidfd
+ * child watches, and TCP/Unix/UDP networking on top — all dispatched in one
+ * order. Start with {@link Reactor}.
+ *
+ * @module @reactor/reactor
+ */
+
 export { Reactor } from './reactor';
 export type { ReactorOptions, ReactorState, RunMode, ErrorHook } from './reactor';
 export { IoWatch } from './io-watch';

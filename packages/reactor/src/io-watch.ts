@@ -1,8 +1,10 @@
 import { EPOLLET, EPOLLONESHOT, SystemError, validateFunction, validateInteger, type FdLike } from '@reactor/fds';
 import type { Dispatchable, LoopCore } from './source';
 
+/** Called with the ready epoll bits (EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP …) and the watch. */
 export type IoHandler = (events: number, watch: IoWatch) => void;
 
+/** Options of `Reactor.watch()`. */
 export interface WatchOptions {
   /** Edge-triggered (EPOLLET): one event per change of state; drain until EAGAIN. */
   edge?: boolean;
@@ -24,7 +26,9 @@ const EBADF = 9;
  * event meant for the old registration.
  */
 export class IoWatch implements Dispatchable {
+  /** The watched fd. */
   readonly fd: number;
+  /** The name given in the options, for logs and errors. */
   readonly description: string | undefined;
   #core: LoopCore;
   #handler: IoHandler;
@@ -47,6 +51,7 @@ export class IoWatch implements Dispatchable {
     if (this.#ref) core.addRefs(1);
   }
 
+  /** Whether the fd is still in the loop's epoll set. */
   get active(): boolean {
     return this.#token !== 0;
   }
@@ -56,6 +61,7 @@ export class IoWatch implements Dispatchable {
     return this.#events;
   }
 
+  /** @internal called by the loop with the ready bits */
   dispatch(events: number): void {
     try {
       this.#handler(events, this);
@@ -100,6 +106,7 @@ export class IoWatch implements Dispatchable {
     }
   }
 
+  /** Keep the loop alive while this watch is active (the default). */
   ref(): this {
     if (!this.#ref) {
       this.#ref = true;
@@ -108,6 +115,7 @@ export class IoWatch implements Dispatchable {
     return this;
   }
 
+  /** Do not keep the loop alive for this watch. */
   unref(): this {
     if (this.#ref) {
       this.#ref = false;
@@ -116,6 +124,7 @@ export class IoWatch implements Dispatchable {
     return this;
   }
 
+  /** Whether this watch keeps the loop alive. */
   hasRef(): boolean {
     return this.#ref;
   }

@@ -7,11 +7,13 @@ import { trackOwned, untrackOwned } from './owned';
 import type { Reactor } from './reactor';
 import type { Timer } from './timers';
 
+/** `Reactor.listen()` on a TCP port. */
 export interface ListenTcpOptions extends ConnectionOptions {
   /** An IP address (default '127.0.0.1'; '::' or '0.0.0.0' for all). */
   host?: string;
   /** 0 picks a free port. */
   port: number;
+  /** listen(2) backlog: connections queued before accept (default 511). */
   backlog?: number;
   /** SO_REUSEPORT: several listeners (one per thread) share the port. */
   reusePort?: boolean;
@@ -21,21 +23,28 @@ export interface ListenTcpOptions extends ConnectionOptions {
   maxAcceptsPerTurn?: number;
 }
 
+/** `Reactor.listen()` on a Unix socket. */
 export interface ListenUnixOptions extends ConnectionOptions {
   /** A filesystem path, or a name starting with '\0' for the abstract namespace. */
   path: string;
   /** File mode of the socket file (e.g. 0o600); default: as the umask leaves it. */
   mode?: number;
+  /** listen(2) backlog: connections queued before accept (default 511). */
   backlog?: number;
+  /** Connections accepted per loop turn at most (fairness; default 64). */
   maxAcceptsPerTurn?: number;
 }
 
+/** Where `Reactor.listen()` listens: TCP or Unix. */
 export type ListenOptions = ListenTcpOptions | ListenUnixOptions;
 
+/** The events of a Listener. */
 export interface ListenerEvents {
+  /** A connection was accepted. */
   connection: [connection: Connection];
   /** accept(2) failed for lack of fds (EMFILE/ENFILE): accepting pauses and retries. */
   accepterror: [error: SystemError];
+  /** The listener is closed. */
   close: [];
 }
 
@@ -54,7 +63,9 @@ const RETRYABLE_ACCEPT = new Set([103 /* ECONNABORTED */, 71 /* EPROTO */, 4 /* 
  * so the server keeps serving its open connections and recovers by itself.
  */
 export class Listener extends EventEmitter<ListenerEvents> {
+  /** The loop the listener is registered with. */
   readonly loop: Reactor;
+  /** The listening fd. */
   readonly socket: Socket;
   readonly #watch: IoWatch;
   readonly #connectionOptions: ConnectionOptions;
@@ -116,6 +127,7 @@ export class Listener extends EventEmitter<ListenerEvents> {
     return this.socket.localAddress();
   }
 
+  /** Whether `close()` has run. */
   get closed(): boolean {
     return this.#closed;
   }
@@ -185,11 +197,13 @@ export class Listener extends EventEmitter<ListenerEvents> {
     this.close();
   }
 
+  /** Keep the loop alive while listening (the default). */
   ref(): this {
     this.#watch.ref();
     return this;
   }
 
+  /** Do not keep the loop alive for this listener. */
   unref(): this {
     this.#watch.unref();
     return this;

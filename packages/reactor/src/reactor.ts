@@ -17,8 +17,10 @@ import { emptyStats, type ReactorStats } from './stats';
 import { Timer, TimerQueue, validateDelay, type TimerCallback, type TimerClock, type TimerOptions } from './timers';
 import { Waker, WakeupChannel, type MessageHandler, type WakeupHandle } from './wakeup';
 
+/** Receives a handler's exception and which source threw (`onError` as a function). */
 export type ErrorHook = (error: unknown, context: SourceContext) => void;
 
+/** Options of `new Reactor()`. */
 export interface ReactorOptions {
   /** A pino logger (default: pino on stderr, level from REACTOR_LOG_LEVEL). */
   logger?: Logger;
@@ -56,6 +58,7 @@ export type RunMode = 'node' | 'thread';
  * an fd removed during a batch gets no further events from it.
  */
 export class Reactor {
+  /** The pino logger the loop and its sources log to. */
   readonly logger: Logger;
   readonly #epoll: Epoll;
   readonly #targets = new Map<number, Dispatchable>();
@@ -118,6 +121,7 @@ export class Reactor {
     this.logger.debug({ epfd: this.#epoll.fd }, 'reactor created');
   }
 
+  /** Where the loop is in its life: idle, running or closed. */
   get state(): ReactorState {
     return this.#state;
   }
@@ -332,6 +336,7 @@ export class Reactor {
     this.logger.debug('reactor closed');
   }
 
+  /** `close()`, for `using` declarations. */
   [Symbol.dispose](): void {
     this.close();
   }

@@ -5,10 +5,12 @@ import {
 import { canRouteProcessSignals, routeSignal, unrouteSignal } from './signal-router';
 import type { Dispatchable, LoopCore } from './source';
 
+/** Called with the decoded siginfo of each signal delivered. */
 export type SignalHandler = (info: SignalInfo) => void;
 
 /** A handler registered with `Reactor.onSignal`; `remove()` undoes it. */
 export class SignalSubscription {
+  /** The signal number. */
   readonly signo: number;
   readonly #source: SignalSource;
   readonly #handler: SignalHandler;
@@ -23,10 +25,12 @@ export class SignalSubscription {
     this.#ref = ref;
   }
 
+  /** The signal's name ('SIGTERM', 'SIGRTMIN+2'). */
   get name(): string {
     return signalName(this.signo);
   }
 
+  /** Whether the handler is still registered. */
   get active(): boolean {
     return this.#active;
   }
@@ -36,12 +40,14 @@ export class SignalSubscription {
     this.#handler(info);
   }
 
+  /** Unregister the handler; the last one for a signal gives it back to Node. */
   remove(): void {
     if (!this.#active) return;
     this.#active = false;
     this.#source.unsubscribe(this);
   }
 
+  /** Keep the loop alive while subscribed. */
   ref(): this {
     if (!this.#ref) {
       this.#ref = true;
@@ -50,6 +56,7 @@ export class SignalSubscription {
     return this;
   }
 
+  /** Do not keep the loop alive for this subscription (signals still arrive). */
   unref(): this {
     if (this.#ref) {
       this.#ref = false;
@@ -58,6 +65,7 @@ export class SignalSubscription {
     return this;
   }
 
+  /** Whether this subscription keeps the loop alive. */
   hasRef(): boolean {
     return this.#ref;
   }

@@ -10,9 +10,13 @@ export interface Dispatchable {
 /** The kinds of source a loop has, as they appear in logs and errors. */
 export type SourceKind = 'io' | 'timer' | 'signal' | 'wakeup' | 'child' | 'defer' | 'exit';
 
+/** Which source a handler error came from. */
 export interface SourceContext {
+  /** The kind of source. */
   kind: SourceKind;
+  /** Its fd, for fd watches. */
   fd?: number;
+  /** Its description, when it has one. */
   description?: string;
 }
 

@@ -4,13 +4,17 @@ export interface ReactorStats {
   turns: number;
   /** Events dispatched to fd watchers and internal sources. */
   events: number;
+  /** Timer callbacks run. */
   timersFired: number;
   /** Wake-up batches read from the loop's eventfd (many wakes coalesce into one). */
   wakeups: number;
   /** Messages received through wake-up handles. */
   messages: number;
+  /** Signals delivered to handlers. */
   signals: number;
+  /** Child exits delivered. */
   childrenExited: number;
+  /** Exceptions thrown by handlers. */
   handlerErrors: number;
   /** Milliseconds spent waiting for events (in epoll_wait, or idle in Node's loop between turns). */
   waitMs: number;

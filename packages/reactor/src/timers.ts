@@ -10,9 +10,12 @@ import type { Dispatchable, LoopCore } from './source';
  */
 export type TimerClock = 'monotonic' | 'realtime' | 'boottime';
 
+/** Called when the timer fires, with the timer (cancel it from inside to stop an interval). */
 export type TimerCallback = (timer: Timer) => void;
 
+/** Options of `Reactor.after()`, `every()` and `at()`. */
 export interface TimerOptions {
+  /** The clock the deadline runs on (default 'monotonic'; 'boottime' counts suspend). */
   clock?: TimerClock;
   /** Whether the pending timer keeps the loop alive (default true). */
   ref?: boolean;

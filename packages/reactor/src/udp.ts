@@ -4,20 +4,25 @@ import type { IoWatch } from './io-watch';
 import { trackOwned, untrackOwned } from './owned';
 import type { Reactor } from './reactor';
 
+/** Options of `Reactor.udp()`. */
 export interface UdpBindOptions {
   /** Default '127.0.0.1'; '::' selects IPv6. */
   host?: string;
   /** Default 0 (any free port). */
   port?: number;
+  /** SO_REUSEPORT: several sockets share the port. */
   reusePort?: boolean;
   /** Datagrams read per turn at most (default 64). */
   maxReadsPerTurn?: number;
 }
 
+/** The events of a UdpSocket. */
 export interface UdpEvents {
   /** A datagram; like stream data, the Buffer is valid only during the handler. */
   message: [data: Buffer, from: SocketAddress];
+  /** Receiving failed; the socket closes. */
   error: [error: Error];
+  /** The socket is closed. */
   close: [];
 }
 
@@ -27,7 +32,9 @@ export interface UdpEvents {
  * recvmmsg, which the FFI layer does not expose).
  */
 export class UdpSocket extends EventEmitter<UdpEvents> {
+  /** The loop the socket is registered with. */
   readonly loop: Reactor;
+  /** The underlying fd. */
   readonly socket: Socket;
   readonly #watch: IoWatch;
   readonly #buffer = Buffer.allocUnsafeSlow(65536);
@@ -54,6 +61,7 @@ export class UdpSocket extends EventEmitter<UdpEvents> {
     trackOwned(loop, this);
   }
 
+  /** The bound address (with the port the kernel picked). */
   address(): SocketAddress {
     return this.socket.localAddress();
   }
@@ -78,6 +86,7 @@ export class UdpSocket extends EventEmitter<UdpEvents> {
     }
   }
 
+  /** Close the socket ('close' follows). */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -92,11 +101,13 @@ export class UdpSocket extends EventEmitter<UdpEvents> {
     this.close();
   }
 
+  /** Keep the loop alive while the socket is open (the default). */
   ref(): this {
     this.#watch.ref();
     return this;
   }
 
+  /** Do not keep the loop alive for this socket. */
   unref(): this {
     this.#watch.unref();
     return this;

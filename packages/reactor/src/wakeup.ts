@@ -8,7 +8,9 @@ import type { Dispatchable, LoopCore } from './source';
  * `postMessage` (the SharedArrayBuffer is shared, not copied).
  */
 export interface WakeupHandle {
+  /** The loop's eventfd (the same number in every thread of the process). */
   readonly eventfd: number;
+  /** Flags and the message ring, shared with the loop. */
   readonly shared: SharedArrayBuffer;
 }
 
@@ -120,6 +122,7 @@ export class Waker {
   }
 }
 
+/** Receives each value posted with `Waker.post()`, in order. */
 export type MessageHandler = (message: unknown) => void;
 
 /** The loop side: one eventfd per loop, read once per turn however many wakes came. */

@@ -1,0 +1,177 @@
+/**
+ * `pnpm start`: a small daemon on one reactor, nothing to configure.
+ *
+ * - HTTP on 127.0.0.1:8080 (`--port`, or PORT / REACTOR_DAEMON_PORT; 0 picks
+ *   a free port): `/` a status page with the loop's live stats(), `/stats`
+ *   the same as JSON, `/healthz`.
+ * - A heartbeat log line from a loop timer (timerfd).
+ * - A worker thread that hashes and hands its results to the loop through
+ *   the loop's eventfd.
+ * - A supervised child process (a health prober), watched through a pidfd and
+ *   restarted with back-off when it dies.
+ * - SIGHUP rereads the config file (`--config`, default
+ *   examples/daemon.config.json): log level, heartbeat, timeouts, worker and
+ *   child settings; open connections stay. A bad file is logged and ignored.
+ * - SIGTERM or SIGINT (Ctrl-C): stop accepting, finish the requests in flight,
+ *   close idle connections, stop the worker and the child, exit 0; whatever
+ *   is still open after `drainTimeoutMs` is closed. A second signal closes at once.
+ *
+ * Every signal arrives as a loop event (signalfd), sent by another process.
+ */
+import { join, resolve } from 'node:path';
+import { bindingName } from '@reactor/fds';
+import { Reactor, type Timer } from '@reactor/reactor';
+import { flag, intFlag } from '../args';
+import { ConfigError, loadConfig, type DaemonConfig } from './config';
+import { HttpServer, type HttpResponse } from './http';
+import { createLogger } from './log';
+import { renderStatusPage, type StatusSnapshot } from './page';
+import { Supervisor, type SupervisorOptions } from './supervisor';
+import { HashWorker } from './worker';
+
+/** examples/daemon.config.json, from examples/dist/daemon/. */
+export const DEFAULT_CONFIG_PATH = join(__dirname, '..', '..', 'daemon.config.json');
+const CHILD_GRACE_MS = 2000;
+const WORKER_GRACE_MS = 2000;
+
+function portFrom(args: string[]): number {
+  const env = process.env.PORT || process.env.REACTOR_DAEMON_PORT;
+  let fallback = 8080;
+  if (env !== undefined) {
+    fallback = Number(env);
+    if (!Number.isInteger(fallback) || fallback < 0 || fallback > 65535) throw new Error(`PORT must be an integer in [0, 65535]; got ${env}`);
+  }
+  return intFlag(args, 'port', fallback);
+}
+
+export async function main(args: string[]): Promise<number> {
+  const port = portFrom(args);
+  const host = flag(args, 'host') ?? '127.0.0.1';
+  const configPath = resolve(flag(args, 'config') ?? DEFAULT_CONFIG_PATH);
+  let config: DaemonConfig = loadConfig(configPath);
+  const logger = createLogger(config.logLevel);
+  const loop = new Reactor({ logger, keepAlive: true });
+  const startedAt = performance.now();
+  let reloads = 0;
+  let heartbeats = 0;
+  let shuttingDown = false;
+
+  const snapshot = (): StatusSnapshot => ({
+    pid: process.pid,
+    binding: bindingName(),
+    uptimeMs: performance.now() - startedAt,
+    configPath,
+    reloads,
+    heartbeats,
+    loop: { ...loop.stats() },
+    http: { ...server.counters() },
+    worker: { ...worker.status(), last: worker.status().last?.digest.slice(0, 16) },
+    child: { ...supervisor.status(), probesOk: probes.ok, probesFailed: probes.failed },
+    config,
+  });
+
+  const route = (request: { method: string; target: string }): HttpResponse => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return { status: 405, contentType: 'text/plain', body: 'GET or HEAD only\n', headers: { Allow: 'GET, HEAD' } };
+    }
+    const path = request.target.split('?')[0];
+    if (path === '/') return { status: 200, contentType: 'text/html; charset=utf-8', body: renderStatusPage(snapshot()) };
+    if (path === '/stats') return { status: 200, contentType: 'application/json', body: `${JSON.stringify(snapshot())}\n` };
+    if (path === '/healthz') return { status: shuttingDown ? 503 : 200, contentType: 'text/plain', body: shuttingDown ? 'stopping\n' : 'ok\n' };
+    return { status: 404, contentType: 'text/plain', body: 'not found\n' };
+  };
+
+  const server = new HttpServer(loop, { host, port, idleTimeoutMs: config.idleTimeoutMs }, route, logger);
+  const boundPort = server.port;
+
+  const beat = () => {
+    heartbeats++;
+    const s = loop.stats();
+    const http = server.counters();
+    logger.info(
+      { turns: s.turns, events: s.events, timersFired: s.timersFired, wakeups: s.wakeups, messages: s.messages, signals: s.signals,
+        childrenExited: s.childrenExited, connections: http.connectionsOpen, requests: http.requests, workResults: worker.status().results },
+      'heartbeat',
+    );
+  };
+  let heartbeat: Timer = loop.every(config.heartbeatMs, beat);
+
+  const worker = new HashWorker(loop, config.worker, logger);
+
+  const probes = { ok: 0, failed: 0 };
+  const supervisorOptions = (c: DaemonConfig): SupervisorOptions => ({
+    command: process.execPath,
+    args: () => [join(__dirname, 'prober.js'), String(boundPort), String(c.child.probeIntervalMs)],
+    restartMinMs: c.child.restartMinMs,
+    restartMaxMs: c.child.restartMaxMs,
+    onLine: (line) => {
+      if (line.startsWith('ok ')) probes.ok++;
+      else probes.failed++;
+      logger.debug({ line }, 'probe');
+    },
+  });
+  const supervisor = new Supervisor(loop, supervisorOptions(config), logger);
+  supervisor.start();
+
+  loop.onSignal('SIGHUP', () => {
+    let next: DaemonConfig;
+    try {
+      next = loadConfig(configPath);
+    } catch (error) {
+      logger.error({ err: error instanceof ConfigError ? error.message : error }, 'config rejected; keeping the running one');
+      return;
+    }
+    logger.level = next.logLevel;
+    if (next.heartbeatMs !== config.heartbeatMs) {
+      heartbeat.cancel();
+      heartbeat = loop.every(next.heartbeatMs, beat);
+    }
+    server.setIdleTimeout(next.idleTimeoutMs);
+    worker.update(next.worker);
+    supervisor.update(supervisorOptions(next));
+    config = next;
+    reloads++;
+    logger.info({ reloads, config }, 'config reloaded');
+  });
+
+  const shutdown = (info: { name: string }) => {
+    if (shuttingDown) {
+      logger.warn({ signal: info.name }, 'second signal: closing every connection now');
+      server.destroyAll();
+      return;
+    }
+    shuttingDown = true;
+    logger.info({ signal: info.name, drainTimeoutMs: config.drainTimeoutMs, connections: server.counters().connectionsOpen }, 'shutting down');
+    heartbeat.cancel();
+    // The bound on the whole exit: the drain, then the child's and the worker's grace.
+    setTimeout(() => {
+      logger.fatal('shutdown did not finish in time');
+      process.exit(1);
+    }, config.drainTimeoutMs + CHILD_GRACE_MS + WORKER_GRACE_MS + 1000).unref();
+    void Promise.all([server.drain(config.drainTimeoutMs), supervisor.stop(CHILD_GRACE_MS), worker.stop(WORKER_GRACE_MS)]).then(
+      ([drain, , workerCode]) => {
+        logger.info({ ...drain, workerExitCode: workerCode, probes, stats: loop.stats() }, 'stopped');
+        loop.stop();
+      },
+    );
+  };
+  loop.onSignal('SIGTERM', shutdown);
+  loop.onSignal('SIGINT', shutdown);
+
+  logger.info({ host, port: boundPort, binding: bindingName(), config: configPath }, `listening on http://${host}:${boundPort}`);
+  await loop.run();
+  loop.close();
+  return 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`daemon: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,100 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ts from 'typescript';
+
+// Every ```ts block of the README is a complete program. Each is written to
+// examples/.snippets/ (gitignored; from there '@reactor/reactor' and
+// '@reactor/fds' resolve to the built workspace packages, as for a user who
+// installed them), type-checked together with the project's strictness,
+// compiled to an ES module (top-level await) and run as a child process that
+// must exit 0, print nothing on stderr, and print exactly the **Output** block
+// that follows it in the README.
+const ROOT = join(__dirname, '..', '..');
+const DIR = join(__dirname, '..', '.snippets');
+
+interface Snippet {
+  name: string;
+  line: number;
+  code: string;
+  expected: string | undefined;
+}
+
+/** The ```ts blocks, each with the nearest heading above it and the **Output** ```text block right after it. */
+export function extractSnippets(markdown: string): Snippet[] {
+  const lines = markdown.split('\n');
+  const snippets: Snippet[] = [];
+  let heading = '(top)';
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (/^#{1,6} /.test(line)) heading = line.replace(/^#+ /, '');
+    if (line.trim() !== '```ts') continue;
+    const start = i + 1;
+    let end = start;
+    while (end < lines.length && lines[end]!.trim() !== '```') end++;
+    if (end === lines.length) throw new Error(`README.md:${i + 1}: unclosed code block`);
+    const code = lines.slice(start, end).join('\n');
+    // The expected output: blank lines, "**Output**", blank lines, then a ```text block.
+    let j = end + 1;
+    while (j < lines.length && lines[j]!.trim() === '') j++;
+    let expected: string | undefined;
+    if (lines[j]?.trim() === '**Output**') {
+      j++;
+      while (j < lines.length && lines[j]!.trim() === '') j++;
+      if (lines[j]?.trim() !== '```text') throw new Error(`README.md:${j + 1}: **Output** must be followed by a \`\`\`text block`);
+      const outStart = j + 1;
+      let outEnd = outStart;
+      while (outEnd < lines.length && lines[outEnd]!.trim() !== '```') outEnd++;
+      expected = lines.slice(outStart, outEnd).join('\n');
+    }
+    snippets.push({ name: `${heading} (README.md:${i + 1})`, line: i + 1, code, expected });
+    i = end;
+  }
+  return snippets;
+}
+
+const snippets = extractSnippets(readFileSync(join(ROOT, 'README.md'), 'utf8'));
+const file = (s: Snippet) => join(DIR, `readme-${String(s.line).padStart(4, '0')}.mts`);
+
+beforeAll(() => {
+  rmSync(DIR, { recursive: true, force: true });
+  mkdirSync(DIR, { recursive: true });
+  for (const s of snippets) writeFileSync(file(s), `${s.code}\n`);
+  const base = JSON.parse(readFileSync(join(ROOT, 'tsconfig.base.json'), 'utf8')).compilerOptions;
+  const { options, errors } = ts.convertCompilerOptionsFromJson(
+    { ...base, module: 'nodenext', moduleResolution: 'nodenext', composite: false, declaration: false, declarationMap: false, sourceMap: false, outDir: DIR, rootDir: DIR },
+    DIR,
+  );
+  expect(errors.map((e) => ts.flattenDiagnosticMessageText(e.messageText, '\n'))).toEqual([]);
+  const program = ts.createProgram(snippets.map(file), options);
+  const emitted = program.emit();
+  const diagnostics = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics].map((d) => {
+    const where = d.file && d.start !== undefined ? `${d.file.fileName}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: ` : '';
+    return `${where}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+  });
+  // A snippet that does not type-check is a README bug: fail every test with the reason.
+  expect(diagnostics).toEqual([]);
+}, 60000);
+
+describe('README snippets', () => {
+  test('the README has runnable snippets, each with its expected output', () => {
+    expect(snippets.length).toBeGreaterThanOrEqual(8);
+    expect(snippets.filter((s) => s.expected === undefined).map((s) => s.name)).toEqual([]);
+  });
+
+  test('the extractor pairs a block with its **Output** and refuses a dangling one', () => {
+    const md = ['# A', '```ts', 'console.log(1);', '```', '', '**Output**', '', '```text', '1', '```', '## B', '```ts', 'let x = 2;', '```'].join('\n');
+    expect(extractSnippets(md)).toEqual([
+      { name: 'A (README.md:2)', line: 2, code: 'console.log(1);', expected: '1' },
+      { name: 'B (README.md:12)', line: 12, code: 'let x = 2;', expected: undefined },
+    ]);
+    expect(() => extractSnippets('```ts\nx\n```\n**Output**\nnope\n')).toThrow(/must be followed by a ```text block/);
+  });
+
+  test.each(snippets.map((s) => [s.name, s] as const))('%s runs, exits 0 and prints its output', (_name, snippet) => {
+    const r = spawnSync(process.execPath, [file(snippet).replace(/\.mts$/, '.mjs')], { encoding: 'utf8', timeout: 20000, cwd: DIR });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    if (snippet.expected !== undefined) expect(r.stdout.trimEnd()).toBe(snippet.expected.trimEnd());
+  });
+});
