@@ -6,6 +6,7 @@ import {
 } from '@reactor/fds';
 import type { IoWatch } from './io-watch';
 import { trackOwned, untrackOwned } from './owned';
+import { loopReadBuffer } from './read-buffer';
 import type { Reactor } from './reactor';
 import type { Timer } from './timers';
 
@@ -60,9 +61,6 @@ export function connectionOptionsFrom(options: ConnectionOptions): ConnectionOpt
   return picked;
 }
 
-/** One read buffer per loop, shared by every connection: data handlers get views of it. */
-const readBuffers = new WeakMap<Reactor, Buffer>();
-const READ_BUFFER_SIZE = 64 * 1024;
 /** Bytes a writev may carry from the queue at once. */
 const MAX_WRITEV_BUFFERS = 512;
 
@@ -107,12 +105,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.loop = loop;
     this.socket = socket;
     this.highWaterMark = options.highWaterMark === undefined ? 64 * 1024 : validateInteger(options.highWaterMark, 'options.highWaterMark', 0, 2 ** 31);
-    let buf = readBuffers.get(loop);
-    if (buf === undefined) {
-      buf = Buffer.allocUnsafeSlow(READ_BUFFER_SIZE);
-      readBuffers.set(loop, buf);
-    }
-    this.#readBuffer = buf;
+    this.#readBuffer = loopReadBuffer(loop);
     this.#watch = loop.watch(socket, EPOLLIN | EPOLLRDHUP, (events) => this.#onEvents(events), { description: 'connection' });
     if (options.idleTimeoutMs !== undefined) this.setIdleTimeout(options.idleTimeoutMs);
     trackOwned(loop, this);
@@ -227,8 +220,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     }
     let chunk = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     if (chunk.length === 0) return this.#queuedBytes < this.highWaterMark;
-    // A view of the loop's read buffer (echoing a 'data' chunk) would be
-    // overwritten by the next read before the flush: copy that one.
+    // A view of the loop's read buffer (echoing a 'data' chunk, relaying a
+    // datagram) would be overwritten by the next read before the flush: copy that one.
     if (chunk.buffer === this.#readBuffer.buffer) chunk = Buffer.from(chunk);
     this.#queue.push(chunk);
     this.#queuedBytes += chunk.length;

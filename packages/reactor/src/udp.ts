@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { EPOLLIN, Socket, validateOptions, type SocketAddress } from '@reactor/fds';
 import type { IoWatch } from './io-watch';
 import { trackOwned, untrackOwned } from './owned';
+import { loopReadBuffer } from './read-buffer';
 import type { Reactor } from './reactor';
 
 /** Options of `Reactor.udp()`. */
@@ -37,7 +38,7 @@ export class UdpSocket extends EventEmitter<UdpEvents> {
   /** The underlying fd. */
   readonly socket: Socket;
   readonly #watch: IoWatch;
-  readonly #buffer = Buffer.allocUnsafeSlow(65536);
+  readonly #buffer: Buffer;
   readonly #maxReads: number;
   #closed = false;
 
@@ -57,6 +58,7 @@ export class UdpSocket extends EventEmitter<UdpEvents> {
     }
     this.socket = socket;
     this.loop = loop;
+    this.#buffer = loopReadBuffer(loop);
     this.#watch = loop.watch(socket, EPOLLIN, () => this.#read(), { description: 'udp' });
     trackOwned(loop, this);
   }

@@ -165,4 +165,44 @@ describe(`UDP (${bindingName()})`, () => {
     await running;
     loop.close();
   });
+
+  test('datagrams relayed into a TCP connection arrive intact: a queued view of the read buffer is copied, not overwritten by the next read', async () => {
+    const loop = new Reactor({ logger: quietLogger, keepAlive: true });
+    const received: Buffer[] = [];
+    let relay: Connection | undefined;
+    const server = loop.listen({ port: 0 }, (conn) => (relay = conn));
+    const serverAddress = server.address();
+    const sock = loop.udp({ maxReadsPerTurn: 64 });
+    const udpAddress = sock.address();
+    // Every datagram of a batch is read into the loop's one buffer; the
+    // connection flushes after the batch, so each queued chunk must be a copy.
+    sock.on('message', (data) => relay?.write(data));
+    const running = loop.run();
+    const tcp = netConnect('port' in serverAddress ? serverAddress.port : 0, '127.0.0.1');
+    tcp.on('data', (d: Buffer) => received.push(d));
+    await new Promise<void>((resolve) => tcp.once('connect', () => resolve()));
+    for (let i = 0; relay === undefined && i < 1000; i++) await new Promise((r) => setTimeout(r, 5));
+    const sender = createSocket('udp4');
+    const expected: Buffer[] = [];
+    for (let i = 0; i < 50; i++) {
+      const msg = Buffer.alloc(1000, i);
+      expected.push(msg);
+      sender.send(msg, 'port' in udpAddress ? udpAddress.port : 0, '127.0.0.1');
+    }
+    const total = 50 * 1000;
+    const deadline = Date.now() + 10_000;
+    try {
+      while (Buffer.concat(received).length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      // Loopback keeps datagram order; each 1000-byte run must be one fill byte.
+      expect(Buffer.concat(received).equals(Buffer.concat(expected))).toBe(true);
+    } finally {
+      sender.close();
+      tcp.destroy();
+      sock.close();
+      server.close();
+      loop.stop();
+      await running;
+      loop.close();
+    }
+  });
 });
