@@ -22,6 +22,8 @@ interface Client {
   /** An unfinished line (owned copy). */
   partial: Buffer | undefined;
   dropped: number;
+  /** The peer sent EOF and the connection is closing after its queue: write nothing more. */
+  leaving: boolean;
 }
 
 export async function main(args: string[]): Promise<number> {
@@ -36,7 +38,7 @@ export async function main(args: string[]): Promise<number> {
 
   /** Send to one client unless its queue is full; count what it missed. */
   const deliver = (to: Client, message: Buffer): void => {
-    if (to.conn.destroyed) return;
+    if (to.conn.destroyed || to.leaving) return; // write() would throw 'write after end'
     if (to.conn.writableLength > maxQueue) {
       to.dropped++;
       droppedTotal++;
@@ -49,7 +51,7 @@ export async function main(args: string[]): Promise<number> {
   };
 
   const server = loop.listen({ host, port, backlog: 1024 }, (conn) => {
-    const client: Client = { id: nextId++, conn, partial: undefined, dropped: 0 };
+    const client: Client = { id: nextId++, conn, partial: undefined, dropped: 0, leaving: false };
     clients.add(client);
     conn.setNoDelay(true);
     conn.write(`* you are [${client.id}]; ${clients.size - 1} other(s) here\n`);
@@ -59,13 +61,16 @@ export async function main(args: string[]): Promise<number> {
     // made inside it can be stranded by the reactor (examples/test/reactor-bugs.test.ts).
     conn.on('drain', () =>
       setImmediate(() => {
-        if (client.dropped > 0 && !conn.destroyed && clients.has(client)) {
+        if (client.dropped > 0 && !conn.destroyed && !client.leaving && clients.has(client)) {
           conn.write(`* ${client.dropped} messages dropped (you read too slowly)\n`);
           client.dropped = 0;
         }
       }),
     );
-    conn.on('end', () => conn.close());
+    conn.on('end', () => {
+      client.leaving = true;
+      conn.close();
+    });
     conn.on('close', () => {
       if (!clients.delete(client)) return;
       // 'close' often comes from a deferred flush; writes made there can be

@@ -105,3 +105,38 @@ test('chat: SIGTERM → exit 0', async () => {
   expect(server.stdout()).toMatch(/chat: \d+ messages dropped in total/);
   expect(server.stderr()).toBe('');
 });
+
+test('chat: a client joining while another is leaving with unsent bytes is served (no "write after end" aborting its setup)', async () => {
+  const server = await startServer('chat');
+  const leaving = await client(server.port);
+  await waitFor(() => /you are/.test(text(leaving)), 5000, 'greeting');
+  leaving.socket.pause(); // reads no more: its queue at the server stays full
+  const sender = await client(server.port);
+  const reader = await client(server.port);
+  await waitFor(() => /you are/.test(text(sender)) && /you are \[\d+\]; 2 other/.test(text(reader)), 5000, 'greetings');
+  const senderId = /you are \[(\d+)\]/.exec(text(sender))![1];
+  let readerBytes = 0;
+  reader.socket.removeAllListeners('data');
+  reader.socket.on('data', (chunk: Buffer) => (readerBytes += chunk.length));
+  // 16 MiB, more than the kernel buffers hold for the client that does not read, in
+  // 256 KiB batches that the reader takes in full (a fast reader loses nothing).
+  const batch = Array.from({ length: 256 }, (_, i) => `${i} ${'x'.repeat(1000)}\n`).join('');
+  const perBatch = Buffer.byteLength(batch) + 256 * `[${senderId}] `.length;
+  const batches = 64;
+  for (let i = 0; i < batches; i++) {
+    sender.socket.write(batch);
+    await waitFor(() => readerBytes >= (i + 1) * perBatch, 10000, `batch ${i} at the reader`);
+  }
+  const expected = batches * perBatch;
+  // The leaving client half-closes: the server closes it once its queue is sent, which is never.
+  await new Promise<void>((resolve) => leaving.socket.end(resolve));
+  sender.socket.write('sync\n');
+  await waitFor(() => readerBytes >= expected + `[${senderId}] sync\n`.length, 5000, 'a turn after the FIN');
+  const joiner = await client(server.port);
+  await waitFor(() => /you are \[\d+\]/.test(text(joiner)), 5000, 'the joiner greeted');
+  joiner.socket.write('hello from the joiner\n');
+  await waitFor(() => text(sender).includes('hello from the joiner\n'), 5000, "the joiner's line at the sender");
+  expect(server.stderr()).not.toMatch(/write after end/);
+  for (const c of [leaving, sender, reader, joiner]) c.socket.destroy();
+  expect(await server.stop('SIGTERM')).toBe(0);
+}, 60000);
