@@ -116,6 +116,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return this.#queuedBytes;
   }
 
+  /**
+   * Whether `write()` is still allowed: false once `end()`, `close()` or
+   * `destroy()` was called (a write then throws ERR_STREAM_WRITE_AFTER_END).
+   */
+  get writable(): boolean {
+    return !this.#destroyed && !this.#ending && !this.#closing;
+  }
+
   /** Whether the connection is closed (or being torn down). */
   get destroyed(): boolean {
     return this.#destroyed;

@@ -345,7 +345,9 @@ describe(`TCP streams on the reactor (${bindingName()})`, () => {
     const addr = server.address();
     const running = loop.run();
     const client = await loop.connect({ port: 'port' in addr ? addr.port : 0 });
+    expect(client.writable).toBe(true);
     client.end('bye');
+    expect(client.writable).toBe(false);
     expect(() => client.write('more')).toThrow(expect.objectContaining({ code: 'ERR_STREAM_WRITE_AFTER_END' }));
     let closes = 0;
     client.on('close', () => closes++);
