@@ -3,10 +3,13 @@
  * Each binding is measured in a child process of its own (a process uses one
  * binding), alternating rounds; the table shows medians and the ratio.
  *
- *   pnpm bench:ffi [--quick]
+ *   pnpm bench:ffi [--quick] [--json]
+ *
+ * --json prints the raw figures (every round) for `pnpm bench` instead of the table.
  */
 import { execFileSync } from 'node:child_process';
 import { Epoll, EventFd, EPOLLIN, rawLibc, bindingName, AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, SOCK_NONBLOCK } from '@reactor/fds';
+import { median, type FfiSection } from './results';
 
 interface Row {
   name: string;
@@ -55,10 +58,6 @@ function measure(iterations: number): Row[] {
   return rows;
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((x, y) => x - y);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 function main(): void {
   const args = process.argv.slice(2);
@@ -67,6 +66,7 @@ function main(): void {
     return;
   }
   const quick = args.includes('--quick');
+  const json = args.includes('--json');
   const rounds = quick ? 3 : 5;
   const iterations = quick ? 20000 : 100000;
   const results: Record<string, Record<string, number[]>> = { 'ffi-rs': {}, koffi: {} };
@@ -76,6 +76,12 @@ function main(): void {
       const { rows } = JSON.parse(out.toString()) as { rows: Row[] };
       for (const row of rows) (results[binding]![row.name] ??= []).push(row.usPerCall);
     }
+  }
+  if (json) {
+    const calls: FfiSection['calls'] = {};
+    for (const name of Object.keys(results['ffi-rs']!)) calls[name] = { 'ffi-rs': results['ffi-rs']![name]!, koffi: results.koffi![name]! };
+    process.stdout.write(`${JSON.stringify({ iterations, rounds, calls } satisfies FfiSection)}\n`);
+    return;
   }
   const lines = [
     `FFI cost per call, median of ${rounds} alternating rounds × ${iterations} iterations (Node ${process.version}, ${process.arch})`,

@@ -1,91 +1,164 @@
 /**
- * Wake-up latency from a worker thread to the loop: a worker stamps the time
+ * Wake-up latency from a worker thread to a loop: the worker stamps the time
  * (CLOCK_MONOTONIC, shared by all threads), wakes the loop, and waits for the
- * loop to acknowledge; one-way latency and round trips per second. The
- * reactor's eventfd (Waker.wake) vs MessagePort.postMessage, same process
- * shape, alternating.
+ * loop to acknowledge before the next round; one-way latency and round trips
+ * per second. The reactor's eventfd (Waker.wake) with the loop in the default
+ * run mode (main thread, libuv watches the epoll fd) and in thread mode (a
+ * worker thread in runBlocking), under each binding, vs
+ * MessagePort.postMessage to the main thread. Each measurement runs in a
+ * fresh process; rows alternate.
  *
- *   node benchmarks/dist/wakeup.js [--quick]
+ *   node benchmarks/dist/wakeup.js [--quick] [--json]
+ *
+ * --json prints the raw figures (every round) for `pnpm bench` instead of the table.
  */
+import { execFileSync } from 'node:child_process';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { median, type WakeupSection } from './results';
 
-interface Shared {
-  mode: 'reactor' | 'postMessage';
+type Sample = WakeupSection['rows'][number]['samples'][number];
+type Mode = 'node' | 'thread' | 'postMessage';
+
+interface WakerData {
+  role: 'waker';
   rounds: number;
   sab: SharedArrayBuffer;
   handle?: import('@reactor/reactor').WakeupHandle;
 }
+interface LoopData {
+  role: 'loop';
+  rounds: number;
+  sab: SharedArrayBuffer;
+}
 
 // sab: [0] ack counter (Int32), [8] stamp (BigInt64)
-function workerMain(data: Shared): void {
+function wakerMain(data: WakerData): void {
   const ack = new Int32Array(data.sab, 0, 1);
   const stamp = new BigInt64Array(data.sab, 8, 1);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const waker = data.mode === 'reactor' ? new (require('@reactor/reactor').Waker)(data.handle) : undefined;
+  const waker = data.handle !== undefined ? new (require('@reactor/reactor') as typeof import('@reactor/reactor')).Waker(data.handle) : undefined;
   for (let i = 0; i < data.rounds; i++) {
     Atomics.store(stamp, 0, process.hrtime.bigint());
     if (waker) waker.wake();
     else parentPort!.postMessage(0);
-    Atomics.wait(ack, 0, i); // until the loop acknowledges round i
+    // Until the loop acknowledges round i. A bare Atomics.wait(ack, 0, i) can
+    // return early when a notify of an earlier round arrives late: re-check.
+    for (let seen = Atomics.load(ack, 0); seen <= i; seen = Atomics.load(ack, 0)) Atomics.wait(ack, 0, seen);
   }
 }
 
-async function measure(mode: Shared['mode'], rounds: number): Promise<{ p50us: number; p99us: number; perSec: number }> {
-  const sab = new SharedArrayBuffer(16);
+/** The loop side: record the one-way latency, acknowledge; stop after the last round. */
+function makeOnWake(sab: SharedArrayBuffer, latencies: Float64Array, onDone: () => void): () => void {
   const ack = new Int32Array(sab, 0, 1);
   const stamp = new BigInt64Array(sab, 8, 1);
-  const latencies = new Float64Array(rounds);
   let n = 0;
-  const onWake = () => {
+  return () => {
     latencies[n++] = Number(process.hrtime.bigint() - Atomics.load(stamp, 0)) / 1000;
     Atomics.add(ack, 0, 1);
     Atomics.notify(ack, 0);
+    if (n === latencies.length) onDone();
   };
+}
+
+/** Thread mode: a worker thread owns the loop (runBlocking) and reports the latencies at the end. */
+function loopThreadMain(data: LoopData): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Reactor } = require('@reactor/reactor') as typeof import('@reactor/reactor');
+  const loop = new Reactor({ keepAlive: true });
+  const latencies = new Float64Array(data.rounds);
+  loop.onWake(makeOnWake(data.sab, latencies, () => loop.stop()));
+  parentPort!.postMessage({ handle: loop.wakeupHandle() });
+  loop.runBlocking();
+  loop.close();
+  parentPort!.postMessage({ latencies });
+}
+
+const exitOf = (w: Worker) => new Promise((r) => w.once('exit', r));
+
+async function measure(mode: Mode, rounds: number): Promise<Sample> {
+  // The binding must be loaded in the main thread too (FACTS §1: ffi-rs loaded
+  // only in workers crashed the process when they exited).
+  const { Reactor } = await import('@reactor/reactor');
+  const { rawLibc } = await import('@reactor/fds');
+  rawLibc();
+  const sab = new SharedArrayBuffer(16);
+  let latencies: Float64Array<ArrayBufferLike> = new Float64Array(rounds);
   const t0 = performance.now();
-  if (mode === 'reactor') {
-    const { Reactor } = await import('@reactor/reactor');
+  if (mode === 'node') {
     const loop = new Reactor({ keepAlive: true });
-    loop.onWake(() => {
-      onWake();
-      if (n === rounds) loop.stop();
-    });
-    const worker = new Worker(__filename, { workerData: { mode, rounds, sab, handle: loop.wakeupHandle() } satisfies Shared });
-    // Listen for 'exit' now: the worker may end before run() settles, and an
-    // 'exit' emitted before anyone listens would leave nothing to wait on.
-    const exited = new Promise((r) => worker.once('exit', r));
+    loop.onWake(makeOnWake(sab, latencies, () => loop.stop()));
+    const worker = new Worker(__filename, { workerData: { role: 'waker', rounds, sab, handle: loop.wakeupHandle() } satisfies WakerData });
+    // Listen for 'exit' now: the worker may end before run() settles.
+    const exited = exitOf(worker);
     await loop.run();
     await exited;
     loop.close();
+  } else if (mode === 'thread') {
+    const loopThread = new Worker(__filename, { workerData: { role: 'loop', rounds, sab } satisfies LoopData });
+    const loopExited = exitOf(loopThread);
+    const handle = await new Promise<import('@reactor/reactor').WakeupHandle>((resolve) => loopThread.once('message', (m: { handle: import('@reactor/reactor').WakeupHandle }) => resolve(m.handle)));
+    const result = new Promise<Float64Array>((resolve) => loopThread.once('message', (m: { latencies: Float64Array }) => resolve(m.latencies)));
+    const waker = new Worker(__filename, { workerData: { role: 'waker', rounds, sab, handle } satisfies WakerData });
+    await exitOf(waker);
+    latencies = await result;
+    await loopExited;
   } else {
-    const worker = new Worker(__filename, { workerData: { mode, rounds, sab } satisfies Shared });
-    worker.on('message', onWake);
-    await new Promise((r) => worker.once('exit', r));
+    const worker = new Worker(__filename, { workerData: { role: 'waker', rounds, sab } satisfies WakerData });
+    worker.on('message', makeOnWake(sab, latencies, () => undefined));
+    await exitOf(worker);
   }
   const seconds = (performance.now() - t0) / 1000;
   const sorted = [...latencies].sort((a, b) => a - b);
   return { p50us: sorted[Math.floor(rounds * 0.5)]!, p99us: sorted[Math.floor(rounds * 0.99)]!, perSec: rounds / seconds };
 }
 
-export async function runWakeup(quick: boolean): Promise<string> {
-  const rounds = quick ? 2000 : 20000;
-  const reps = quick ? 1 : 3;
-  const out: Record<string, Array<{ p50us: number; p99us: number; perSec: number }>> = { reactor: [], postMessage: [] };
-  for (let r = 0; r < reps; r++) for (const mode of ['reactor', 'postMessage'] as const) out[mode]!.push(await measure(mode, rounds));
-  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const row = (name: string, xs: Array<{ p50us: number; p99us: number; perSec: number }>) =>
-    `| ${name} | ${med(xs.map((x) => x.p50us)).toFixed(1)} | ${med(xs.map((x) => x.p99us)).toFixed(1)} | ${med(xs.map((x) => x.perSec)).toFixed(0)} |`;
-  const ratio = med(out.postMessage!.map((x) => x.p50us)) / med(out.reactor!.map((x) => x.p50us));
-  return [
-    `Worker → loop wake-up, ${rounds} ping-pongs × ${reps} (median), default run mode`,
-    '',
-    '| path | one-way p50 (µs) | one-way p99 (µs) | round trips/s |',
-    '|---|---:|---:|---:|',
-    row(`Waker.wake → eventfd → loop (${process.env.REACTOR_FFI || 'ffi-rs'})`, out.reactor!),
-    row('MessagePort.postMessage', out.postMessage!),
-    '',
-    `p50 latency: postMessage ÷ eventfd wake = ${ratio.toFixed(2)}×`,
-  ].join('\n');
+const ROWS: Array<{ id: string; label: string; mode: Mode; binding: string }> = [
+  { id: 'reactor-ffi-rs-node', label: 'Waker.wake → loop, ffi-rs, node mode', mode: 'node', binding: 'ffi-rs' },
+  { id: 'reactor-ffi-rs-thread', label: 'Waker.wake → loop, ffi-rs, thread mode', mode: 'thread', binding: 'ffi-rs' },
+  { id: 'reactor-koffi-node', label: 'Waker.wake → loop, koffi, node mode', mode: 'node', binding: 'koffi' },
+  { id: 'reactor-koffi-thread', label: 'Waker.wake → loop, koffi, thread mode', mode: 'thread', binding: 'koffi' },
+  { id: 'postMessage', label: 'MessagePort.postMessage → main thread', mode: 'postMessage', binding: 'ffi-rs' },
+];
+
+export function measureWakeup(quick: boolean): WakeupSection {
+  const wakes = quick ? 2000 : 20000;
+  const rounds = quick ? 1 : 3;
+  const rows: WakeupSection['rows'] = ROWS.map((r) => ({ id: r.id, label: r.label, samples: [] }));
+  for (let round = 0; round < rounds; round++) {
+    ROWS.forEach((r, i) => {
+      const out = execFileSync(process.execPath, [__filename, '--child', r.mode, String(wakes)], { env: { ...process.env, REACTOR_FFI: r.binding } });
+      rows[i]!.samples.push(JSON.parse(out.toString()) as Sample);
+    });
+  }
+  return { wakes, rounds, rows };
 }
 
-if (!isMainThread) workerMain(workerData as Shared);
-else if (require.main === module) runWakeup(process.argv.includes('--quick')).then(console.log);
+export function formatWakeup(w: WakeupSection): string {
+  const med = (s: Sample[], key: keyof Sample) => median(s.map((x) => x[key]));
+  const pm = w.rows.find((r) => r.id === 'postMessage')!.samples;
+  const lines = [
+    `Worker → loop wake-up, ${w.wakes} ping-pongs, median of ${w.rounds} round(s), a fresh process each`,
+    '',
+    '| path | one-way p50 (µs) | one-way p99 (µs) | round trips/s | p50 ÷ postMessage |',
+    '|---|---:|---:|---:|---:|',
+  ];
+  for (const row of w.rows) {
+    const s = row.samples;
+    lines.push(`| ${row.label} | ${med(s, 'p50us').toFixed(1)} | ${med(s, 'p99us').toFixed(1)} | ${med(s, 'perSec').toFixed(0)} | ${(med(s, 'p50us') / med(pm, 'p50us')).toFixed(2)}× |`);
+  }
+  return lines.join('\n');
+}
+
+if (!isMainThread) {
+  const data = workerData as WakerData | LoopData;
+  if (data.role === 'loop') loopThreadMain(data);
+  else wakerMain(data);
+} else if (require.main === module) {
+  const args = process.argv.slice(2);
+  if (args[0] === '--child') {
+    measure(args[1] as Mode, Number(args[2])).then((r) => process.stdout.write(JSON.stringify(r)));
+  } else {
+    const w = measureWakeup(args.includes('--quick'));
+    console.log(args.includes('--json') ? JSON.stringify(w) : formatWakeup(w));
+  }
+}

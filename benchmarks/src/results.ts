@@ -1,0 +1,119 @@
+/**
+ * The shape of benchmarks/results.json (raw figures of every round, so the
+ * report can be rebuilt with `--report-only`) and the arithmetic on it.
+ */
+
+/** One HTTP measurement (one wrk run). */
+export interface HttpSample {
+  requestsPerSec: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  /** Socket errors (connect+read+write+timeout) plus non-2xx responses: nonzero means the row is suspect. */
+  errors: number;
+}
+
+/** One redis-benchmark run: requests/s per test (PING_INLINE, PING_MBULK, SET, GET). */
+export type RedisSample = Record<string, { rps: number; p50Ms: number; p99Ms: number }>;
+
+/** A row that could not run, and why (a tool is missing, the server did not start). */
+export interface Skipped {
+  id: string;
+  label: string;
+  reason: string;
+}
+
+export interface HttpSection {
+  connections: number[];
+  seconds: number;
+  rounds: number;
+  wrkThreads: number;
+  /** rows[id] = { label, samples[connections][] } */
+  rows: Array<{ id: string; label: string; samples: Record<string, HttpSample[]> }>;
+  skipped: Skipped[];
+}
+
+export interface RedisSection {
+  pipelines: number[];
+  requests: number;
+  clients: number;
+  rounds: number;
+  rows: Array<{ id: string; label: string; samples: Record<string, RedisSample[]> }>;
+  skipped: Skipped[];
+}
+
+/** What timers.js --json prints. */
+export interface TimersSection {
+  count: number;
+  rounds: number;
+  rows: Array<{ id: string; label: string; samples: Array<{ scheduleMs: number; totalMs: number; cpuMs: number; peakRssMiB: number; fired: number }> }>;
+}
+
+/** What wakeup.js --json prints. */
+export interface WakeupSection {
+  wakes: number;
+  rounds: number;
+  rows: Array<{ id: string; label: string; samples: Array<{ p50us: number; p99us: number; perSec: number }> }>;
+}
+
+/** What ffi-per-call.js --json prints. */
+export interface FfiSection {
+  iterations: number;
+  rounds: number;
+  /** calls[name][binding] = µs per call, one per round */
+  calls: Record<string, Record<string, number[]>>;
+}
+
+/** What idle.js --json prints (one per binding). */
+export interface IdleSection {
+  windowSeconds: number;
+  settleSeconds: number;
+  rows: Array<{
+    binding: string;
+    cpuMs: number;
+    cpuPercent: number;
+    turns: number;
+    /** Per-turn cost of a self-wake ping-pong: default (node) run mode vs runBlocking. */
+    nodeModeUsPerTurn: number;
+    blockingUsPerTurn: number;
+  }>;
+}
+
+export interface MachineInfo {
+  cpuModel: string;
+  cores: number;
+  kernel: string;
+  node: string;
+  date: string;
+  quick: boolean;
+  durationSeconds?: number;
+}
+
+export interface Results {
+  machine: MachineInfo;
+  /** The exact commands each section ran, for the report. */
+  commands: Record<string, string[]>;
+  http?: HttpSection;
+  redis?: RedisSection;
+  timers?: TimersSection;
+  wakeup?: WakeupSection;
+  ffi?: FfiSection;
+  idle?: IdleSection;
+}
+
+/** The median (upper median for an even count); NaN for no values. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** a ÷ b, NaN when either is missing or b is 0. */
+export function ratio(a: number | undefined, b: number | undefined): number {
+  if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) return Number.NaN;
+  return a / b;
+}
+
+/** "1.23×", or "n/a" for a ratio that could not be computed. */
+export function formatRatio(value: number): string {
+  return Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a';
+}
