@@ -24,11 +24,12 @@ export interface ServerRow {
 
 const LISTENING = /listening/;
 
-function example(name: string, binding: 'ffi-rs' | 'koffi', extra: string[]) {
+/** An example run by name; `binding` undefined for an example that makes no FFI call (kv-node). */
+function example(name: string, binding: 'ffi-rs' | 'koffi' | undefined, extra: string[]) {
   return (port: number): ServerSpec => ({
     command: process.execPath,
     args: [EXAMPLE, name, '--port', String(port), ...extra],
-    env: { REACTOR_FFI: binding },
+    ...(binding === undefined ? {} : { env: { REACTOR_FFI: binding } }),
     ready: LISTENING,
   });
 }
@@ -64,7 +65,7 @@ export const HTTP_ROWS: ServerRow[] = [
 export const REDIS_ROWS: ServerRow[] = [
   { id: 'kv-ffi-rs', label: 'example kv, ffi-rs', needs: [], spec: example('kv', 'ffi-rs', []) },
   { id: 'kv-koffi', label: 'example kv, koffi', needs: [], spec: example('kv', 'koffi', []) },
-  { id: 'kv-node', label: 'example kv-node (node:net)', needs: [], spec: example('kv-node', 'ffi-rs', []) },
+  { id: 'kv-node', label: 'example kv-node (node:net)', needs: [], spec: example('kv-node', undefined, []) },
   {
     id: 'redis-server',
     label: 'redis-server',
@@ -81,7 +82,7 @@ export const REDIS_ROWS: ServerRow[] = [
 export function commandLine(row: ServerRow, port: number): string {
   const spec = row.spec(port);
   const env = Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v} `).join('');
-  const cmd = spec.command === process.execPath ? 'node' : spec.command;
+  const cmd = spec.command === process.execPath ? 'node' : spec.command.startsWith(ROOT) ? spec.command.slice(ROOT.length + 1) : spec.command;
   const args = spec.args.map((a) => (a.startsWith(ROOT) ? a.slice(ROOT.length + 1) : a)).map((a) => (a === '' ? "''" : a));
   return `${env}${cmd} ${args.join(' ')}`;
 }
