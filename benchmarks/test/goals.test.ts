@@ -1,0 +1,89 @@
+/** Goals are judged from results.json figures: met, not met with the gap, or not measured. */
+import { evaluateGoals } from '../src/goals';
+import { buildReport } from '../src/report';
+import type { HttpSample, Results } from '../src/results';
+
+const sample = (requestsPerSec: number): HttpSample => ({ requestsPerSec, latencyP50Ms: 1, latencyP99Ms: 2, errors: 0 });
+
+function results(rps: Record<string, number[]>): Results {
+  return {
+    machine: { cpuModel: 'test CPU', cores: 2, kernel: '6.0', node: 'v20', date: '2026-01-01', quick: false },
+    commands: { http: ['wrk -t1 -c50 -d5s --latency http://127.0.0.1:8080/'] },
+    http: {
+      connections: [50],
+      seconds: 5,
+      rounds: 3,
+      wrkThreads: 1,
+      rows: Object.entries(rps).map(([id, values]) => ({ id, label: id, samples: { '50': values.map(sample) } })),
+      skipped: [],
+    },
+  };
+}
+
+describe('evaluateGoals', () => {
+  it('judges on the median of the rounds and states the gap of a missed goal', () => {
+    const goals = evaluateGoals(
+      results({
+        'reactor-koffi-thread': [90, 100, 1000], // median 100: one lucky round does not count
+        'c-epoll': [200, 200, 200],
+        'node-net': [80, 80, 80],
+        'node-http': [50, 50, 50],
+      }),
+    );
+    const c = goals.find((g) => g.goal.includes('C responder'))!;
+    expect(c.met).toBe(false);
+    expect(c.measured).toContain('0.50×');
+    expect(c.gap).toContain('needs +90.0%');
+    const net = goals.find((g) => g.goal.includes('node:net'))!;
+    expect(net.met).toBe(true);
+    expect(net.measured).toContain('1.25×');
+    const http = goals.find((g) => g.goal.includes('2× node:http'))!;
+    expect(http.met).toBe(true);
+  });
+
+  it('says "not measured" when a row did not run, rather than met or not met', () => {
+    const goals = evaluateGoals(results({ 'reactor-koffi-thread': [100] }));
+    const c = goals.find((g) => g.goal.includes('C responder'))!;
+    expect(c.met).toBeUndefined();
+    const idle = goals.filter((g) => g.goal.startsWith('Idle'));
+    expect(idle.every((g) => g.met === undefined)).toBe(true);
+  });
+
+  it('judges lower-is-better goals (idle CPU, timers) the right way round', () => {
+    const r = results({});
+    r.idle = {
+      windowSeconds: 10,
+      settleSeconds: 9,
+      rows: [
+        { binding: 'ffi-rs', cpuMs: 5, cpuPercent: 0.05, turns: 0, nodeModeUsPerTurn: 10, blockingUsPerTurn: 9 },
+        { binding: 'koffi', cpuMs: 50, cpuPercent: 0.5, turns: 0, nodeModeUsPerTurn: 5, blockingUsPerTurn: 4 },
+      ],
+    };
+    r.timers = {
+      count: 1000,
+      rounds: 1,
+      rows: [
+        { id: 'reactor-ffi-rs', label: 'r', samples: [{ scheduleMs: 1, totalMs: 1000, cpuMs: 100, peakRssMiB: 50, fired: 900 }] },
+        { id: 'node', label: 'n', samples: [{ scheduleMs: 1, totalMs: 1000, cpuMs: 200, peakRssMiB: 40, fired: 900 }] },
+      ],
+    };
+    const goals = evaluateGoals(r);
+    expect(goals.find((g) => g.measured.startsWith('ffi-rs: 0.050%'))!.met).toBe(true);
+    expect(goals.find((g) => g.measured.startsWith('koffi: 0.500%'))!.met).toBe(false);
+    expect(goals.find((g) => g.measured.startsWith('ffi-rs: reactor vs setTimeout CPU'))!.met).toBe(true);
+    const rss = goals.find((g) => g.measured.startsWith('ffi-rs: reactor vs setTimeout peak RSS'))!;
+    expect(rss.met).toBe(false);
+    expect(rss.gap).toContain('10.0 MiB over');
+  });
+});
+
+describe('buildReport', () => {
+  it('has the machine, the goals, the tables and the exact commands', () => {
+    const md = buildReport(results({ 'reactor-koffi-thread': [100], 'node-http': [50] }));
+    expect(md).toContain('| CPU | test CPU |');
+    expect(md).toContain('## Goals');
+    expect(md).toMatch(/\| reactor-koffi-thread \| 100 \| 1\.00 \| 2\.00 \| 2\.00× \|/);
+    expect(md).toContain('wrk -t1 -c50 -d5s --latency http://127.0.0.1:8080/');
+    expect(md).toContain('charts/http.svg');
+  });
+});
