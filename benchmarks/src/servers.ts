@@ -39,7 +39,7 @@ export const HTTP_ROWS: ServerRow[] = [
   ...(['ffi-rs', 'koffi'] as const).flatMap((b): ServerRow[] => [
     { id: `reactor-${b}-node`, label: `reactor, ${b}, node mode`, needs: [], spec: example('http', b, ['--mode', 'node']) },
     { id: `reactor-${b}-thread`, label: `reactor, ${b}, thread mode`, needs: [], spec: example('http', b, ['--mode', 'thread']) },
-    { id: `reactor-${b}-threads2`, label: `reactor, ${b}, --threads 2`, needs: [], spec: example('http', b, ['--threads', '2']) },
+    { id: `reactor-${b}-threads2`, label: `reactor, ${b}, --threads 2 (node mode each)`, needs: [], spec: example('http', b, ['--threads', '2']) },
   ]),
   {
     id: 'node-http',
