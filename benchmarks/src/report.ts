@@ -49,7 +49,7 @@ function redisSection(r: Results): string[] {
     }
     lines.push('');
   }
-  lines.push('![Redis requests/s](charts/redis.svg)', '');
+  lines.push(...d.pipelines.map((p) => `![Redis requests/s, -P ${p}](charts/redis-P${p}.svg)\n`));
   return lines;
 }
 
