@@ -1,6 +1,7 @@
 /** benchmarks/RESULTS.md from results.json: machine, commands, tables with ratios, goals, charts. */
 import { evaluateGoals } from './goals';
 import { formatIdle } from './idle';
+import { limitNotes } from './limits';
 import { formatRatio, median, ratio, type Results } from './results';
 import { formatTimers } from './timers';
 import { formatWakeup } from './wakeup';
@@ -58,7 +59,8 @@ function ffiSection(r: Results): string[] {
   const lines = [
     '## 5. FFI cost per call',
     '',
-    `median of ${f.rounds} alternating rounds × ${f.iterations} iterations, a child process per binding`,
+    `median of ${f.rounds} alternating rounds × ${f.iterations} iterations, a child process per binding.`,
+    'Under ffi-rs, read/write/readv/writev do not go through ffi-rs: they are Node\'s synchronous fs calls (packages/fds/src/ffi/node-io.ts), so those rows measure that path; getpid and epoll_wait are true ffi-rs calls.',
     '',
     '| call | ffi-rs (µs/call) | koffi (µs/call) | ffi-rs ÷ koffi |',
     '|---|---:|---:|---:|',
@@ -74,6 +76,7 @@ function ffiSection(r: Results): string[] {
 
 export function buildReport(r: Results): string {
   const m = r.machine;
+  const goals = evaluateGoals(r);
   const lines: string[] = [
     '# Benchmark results',
     '',
@@ -94,8 +97,9 @@ export function buildReport(r: Results): string {
     '',
     '| goal | measured | met | gap |',
     '|---|---|---|---|',
-    ...evaluateGoals(r).map((g) => `| ${g.goal} | ${g.measured} | ${g.met === undefined ? 'not measured' : g.met ? '**met**' : 'not met'} | ${g.gap} |`),
+    ...goals.map((g) => `| ${g.goal} | ${g.measured} | ${g.met === undefined ? 'not measured' : g.met ? '**met**' : 'not met'} | ${g.gap} |`),
     '',
+    ...limitNotes(goals, r),
   ];
   if (r.http !== undefined) lines.push(...httpSection(r));
   if (r.redis !== undefined) lines.push(...redisSection(r));

@@ -1,0 +1,41 @@
+/**
+ * What limits each missed goal: notes from profiling (strace -c -f and
+ * node --cpu-prof of the http example under wrk, 2026-11-26, 2-core machine),
+ * printed in RESULTS.md only under a goal that was missed in the run.
+ */
+import type { Goal } from './goals';
+import type { Results } from './results';
+
+export function limitNotes(goals: Goal[], r: Results): string[] {
+  const missed = (prefix: string) => goals.some((g) => g.met === false && g.goal.startsWith(prefix));
+  const notes: string[] = [];
+  if (missed('HTTP')) {
+    notes.push(
+      '- **HTTP**: the syscall count is already the C responder\'s: `strace -c -f` of the example under `wrk -c50` shows one `read` and one `write`/`send` per request and one `epoll_wait` per ~27 requests (ffi-rs node mode and koffi thread mode alike). ' +
+        '`node --cpu-prof` of the loop thread (koffi, thread mode): 41% in `epoll_wait` (time blocked included), 37% in `send`, 10% in `read`, 1.4% `parseRequest`, 1.3% GC, the reactor\'s own turn code under 1%; ' +
+        'ffi-rs node mode: 28% in `writeBuffer` (Node\'s fs write, ffi-rs\'s data path), 6% `read`, 2.4% ffi-rs `wrapLoad` (epoll_wait), the rest idle. ' +
+        'So the time goes to the kernel\'s loopback TCP path and to wrk on the same 2 cores; what is left to gain is per-call FFI cost (section 5), not fewer calls.',
+    );
+  }
+  if (missed('Default run mode')) {
+    const turn = (r.idle?.rows ?? []).map((x) => `${x.binding} ${(x.nodeModeUsPerTurn - x.blockingUsPerTurn).toFixed(1)} µs`).join(', ');
+    notes.push(
+      `- **Default vs thread mode**: each default-mode turn starts from libuv's poll phase (libuv's own epoll_wait, the poll callback, then epoll_wait(0) through FFI); the measured extra per turn is ${turn || 'in section 6'}. It matters when turns carry few requests (c=50); at c=1000 turns are large and the default mode keeps pace.`,
+    );
+  }
+  if (missed('Timers')) {
+    notes.push(
+      '- **Timers**: timers already sit in per-duration lists (one heap entry per list, as Node does), and the loop arms the timerfd ~3,600 times for the whole run (strace). ' +
+        '`node --cpu-prof` of one million timers: GC is about a third of the CPU for the reactor and for setTimeout alike (a million timer objects); ' +
+        'the reactor then spends 0.33-0.54 s in `runDue` (firing: unlink from the list, move the list in the heap, call) against 0.31 s in Node\'s `listOnTimeout`, and more per schedule (`create` + `schedule` + `#append`). ' +
+        'Under koffi the profile also put 18% on `timerfd_settime` although strace counts only ~3,600 calls (~16 µs each in the kernel under strace): worth a look.',
+    );
+  }
+  if (missed('Wake-ups')) {
+    notes.push(
+      '- **Wake-ups**: a wake is an eventfd write (ffi-rs: Node\'s fs write) from the worker; the loop then pays epoll_wait plus the eventfd read through FFI, and in the default mode also libuv\'s own wake of the poll handle. postMessage pays one uv_async and a message-port read. With koffi the FFI part is ~1 µs; the rest is thread scheduling on 2 shared cores.',
+    );
+  }
+  if (missed('Idle')) notes.push('- **Idle**: an idle loop makes no turns (see "turns in the window"): CPU in the window is Node\'s own (timers of other modules, GC).');
+  return notes.length === 0 ? [] : ['### What limits the missed goals', '', ...notes, ''];
+}
