@@ -1,5 +1,6 @@
 /** Goals are judged from results.json figures: met, not met with the gap, or not measured. */
 import { evaluateGoals } from '../src/goals';
+import { limitNotes } from '../src/limits';
 import { buildReport } from '../src/report';
 import type { HttpSample, Results } from '../src/results';
 
@@ -85,5 +86,17 @@ describe('buildReport', () => {
     expect(md).toMatch(/\| reactor-koffi-thread \| 100 \| 1\.00 \| 2\.00 \| 2\.00× \|/);
     expect(md).toContain('wrk -t1 -c50 -d5s --latency http://127.0.0.1:8080/');
     expect(md).toContain('charts/http.svg');
+  });
+});
+
+describe('limitNotes', () => {
+  it('explains only the kinds of goals that were missed', () => {
+    const r = results({ 'reactor-koffi-thread': [100], 'c-epoll': [200], 'node-net': [50], 'node-http': [40] });
+    const notes = limitNotes(evaluateGoals(r), r).join('\n');
+    expect(notes).toContain('What limits the missed goals');
+    expect(notes).toContain('**HTTP**');
+    expect(notes).not.toContain('**Timers**');
+    const fine = results({ 'reactor-koffi-thread': [200], 'c-epoll': [200], 'node-net': [100], 'node-http': [50] });
+    expect(limitNotes(evaluateGoals(fine), fine)).toEqual([]);
   });
 });
