@@ -59,12 +59,12 @@ export function buildCharts(r: Results): Record<string, string> {
   if (r.wakeup !== undefined) {
     const w = r.wakeup;
     charts['wakeup.svg'] = barChart({
-      title: 'Worker → loop wake-up: one-way latency p50, lower is better',
+      title: 'Worker → loop wake-up: latency p50, lower is better',
       unit: 'µs',
       note: `${w.wakes} ping-pongs, median of ${w.rounds} round(s); ${machine}`,
-      // p50 only: a p99 of a loaded machine can be 100× the p50 and flatten the bars (p99 is in the table).
-      series: ['p50 (µs)'],
-      rows: w.rows.map((row) => ({ label: row.label, values: [median(row.samples.map((s) => s.p50us))] })),
+      // Medians only: a p99 of a loaded machine can be 100× the p50 and flatten the bars (p99 is in the table).
+      series: ['one-way p50 (µs)', 'round trip p50 (µs)'],
+      rows: w.rows.map((row) => ({ label: row.label, values: [median(row.samples.map((s) => s.p50us)), median(row.samples.map((s) => s.rttP50us))] })),
     });
   }
   if (r.ffi !== undefined) {

@@ -52,7 +52,7 @@ export interface TimersSection {
 export interface WakeupSection {
   wakes: number;
   rounds: number;
-  rows: Array<{ id: string; label: string; samples: Array<{ p50us: number; p99us: number; perSec: number }> }>;
+  rows: Array<{ id: string; label: string; samples: Array<{ p50us: number; p99us: number; rttP50us: number; perSec: number }> }>;
 }
 
 /** What ffi-per-call.js --json prints. */

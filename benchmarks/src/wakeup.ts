@@ -31,19 +31,24 @@ interface LoopData {
   sab: SharedArrayBuffer;
 }
 
-// sab: [0] ack counter (Int32), [8] stamp (BigInt64)
+// sab: [0] ack counter (Int32), [8] stamp (BigInt64), [16…] round-trip µs per round (Float64)
+const sabBytes = (rounds: number) => 16 + 8 * rounds;
+
 function wakerMain(data: WakerData): void {
   const ack = new Int32Array(data.sab, 0, 1);
   const stamp = new BigInt64Array(data.sab, 8, 1);
+  const rtt = new Float64Array(data.sab, 16, data.rounds);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const waker = data.handle !== undefined ? new (require('@reactor/reactor') as typeof import('@reactor/reactor')).Waker(data.handle) : undefined;
   for (let i = 0; i < data.rounds; i++) {
-    Atomics.store(stamp, 0, process.hrtime.bigint());
+    const start = process.hrtime.bigint();
+    Atomics.store(stamp, 0, start);
     if (waker) waker.wake();
     else parentPort!.postMessage(0);
     // Until the loop acknowledges round i. A bare Atomics.wait(ack, 0, i) can
     // return early when a notify of an earlier round arrives late: re-check.
     for (let seen = Atomics.load(ack, 0); seen <= i; seen = Atomics.load(ack, 0)) Atomics.wait(ack, 0, seen);
+    rtt[i] = Number(process.hrtime.bigint() - start) / 1000;
   }
 }
 
@@ -81,7 +86,7 @@ async function measure(mode: Mode, rounds: number): Promise<Sample> {
   const { Reactor } = await import('@reactor/reactor');
   const { rawLibc } = await import('@reactor/fds');
   rawLibc();
-  const sab = new SharedArrayBuffer(16);
+  const sab = new SharedArrayBuffer(sabBytes(rounds));
   let latencies: Float64Array<ArrayBufferLike> = new Float64Array(rounds);
   const t0 = performance.now();
   if (mode === 'node') {
@@ -109,7 +114,8 @@ async function measure(mode: Mode, rounds: number): Promise<Sample> {
   }
   const seconds = (performance.now() - t0) / 1000;
   const sorted = [...latencies].sort((a, b) => a - b);
-  return { p50us: sorted[Math.floor(rounds * 0.5)]!, p99us: sorted[Math.floor(rounds * 0.99)]!, perSec: rounds / seconds };
+  const rtt = [...new Float64Array(sab, 16, rounds)].sort((a, b) => a - b);
+  return { p50us: sorted[Math.floor(rounds * 0.5)]!, p99us: sorted[Math.floor(rounds * 0.99)]!, rttP50us: rtt[Math.floor(rounds * 0.5)]!, perSec: rounds / seconds };
 }
 
 const ROWS: Array<{ id: string; label: string; mode: Mode; binding: string }> = [
@@ -139,12 +145,12 @@ export function formatWakeup(w: WakeupSection): string {
   const lines = [
     `Worker → loop wake-up, ${w.wakes} ping-pongs, median of ${w.rounds} round(s), a fresh process each`,
     '',
-    '| path | one-way p50 (µs) | one-way p99 (µs) | round trips/s | p50 ÷ postMessage |',
-    '|---|---:|---:|---:|---:|',
+    '| path | one-way p50 (µs) | one-way p99 (µs) | round trip p50 (µs) | round trips/s | p50 ÷ postMessage |',
+    '|---|---:|---:|---:|---:|---:|',
   ];
   for (const row of w.rows) {
     const s = row.samples;
-    lines.push(`| ${row.label} | ${med(s, 'p50us').toFixed(1)} | ${med(s, 'p99us').toFixed(1)} | ${med(s, 'perSec').toFixed(0)} | ${(med(s, 'p50us') / med(pm, 'p50us')).toFixed(2)}× |`);
+    lines.push(`| ${row.label} | ${med(s, 'p50us').toFixed(1)} | ${med(s, 'p99us').toFixed(1)} | ${med(s, 'rttP50us').toFixed(1)} | ${med(s, 'perSec').toFixed(0)} | ${(med(s, 'p50us') / med(pm, 'p50us')).toFixed(2)}× |`);
   }
   return lines.join('\n');
 }
