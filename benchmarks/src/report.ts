@@ -89,7 +89,13 @@ export function buildReport(r: Results): string {
     `| kernel | ${m.kernel} |`,
     `| Node | ${m.node} |`,
     `| date | ${m.date} |`,
-    ...(m.durationSeconds === undefined ? [] : [`| run time | ${Math.round(m.durationSeconds)} s |`]),
+    ...(m.sectionSeconds === undefined
+      ? []
+      : [
+          `| run time | ${Math.round(Object.values(m.sectionSeconds).reduce((a, b) => a + b, 0))} s (${Object.entries(m.sectionSeconds)
+            .map(([k, v]) => `${k} ${Math.round(v)} s`)
+            .join(', ')}) |`,
+        ]),
     '',
     'Clients and servers share the same cores (loopback), so a server that leaves more CPU to the client looks faster; every row pays the same tax. Absolute figures are noisy; the ratios are what matter.',
     '',

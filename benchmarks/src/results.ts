@@ -85,7 +85,8 @@ export interface MachineInfo {
   node: string;
   date: string;
   quick: boolean;
-  durationSeconds?: number;
+  /** Seconds each section took (sections kept from an earlier run keep their own). */
+  sectionSeconds?: Record<string, number>;
 }
 
 export interface Results {
