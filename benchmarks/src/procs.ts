@@ -4,6 +4,7 @@
  * no server outlives its row and the next row gets the port and the CPU.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 
 export interface ServerSpec {
   command: string;
@@ -60,7 +61,6 @@ async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<vo
 
 /** A TCP port on 127.0.0.1 that nothing listens on right now. */
 export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
