@@ -1,3 +1,5 @@
+import { IOV_MAX } from './constants';
+
 /**
  * Argument checks made before any syscall: a bad value throws a TypeError or
  * RangeError that names the parameter, and nothing reaches the kernel.
@@ -57,6 +59,21 @@ export function validateBuffer(value: unknown, name: string): Buffer {
   if (Buffer.isBuffer(value)) return value;
   if (ArrayBuffer.isView(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   throw new TypeError(`${name} must be a Buffer, TypedArray or DataView; got ${describe(value)}`);
+}
+
+/**
+ * An array of buffers for readv/writev: a non-array is a TypeError naming
+ * `name` (not `buffers.map is not a function`), each element (holes of a
+ * sparse array included) is checked as `name[i]`, and more than IOV_MAX elements is a RangeError.
+ */
+export function validateBufferList(value: unknown, name: string): Buffer[] {
+  if (!Array.isArray(value)) throw new TypeError(`${name} must be an array of Buffers, TypedArrays or DataViews; got ${describe(value)}`);
+  if (value.length > IOV_MAX) throw new RangeError(`${name} must hold at most ${IOV_MAX} buffers (IOV_MAX); got ${value.length}`);
+  // A plain loop, not map(): map skips the holes of a sparse array and would
+  // hand the FFI layer an undefined buffer (koffi throws its own error then).
+  const out: Buffer[] = new Array(value.length);
+  for (let i = 0; i < value.length; i++) out[i] = validateBuffer(value[i], `${name}[${i}]`);
+  return out;
 }
 
 /** `value` if it is a boolean, else a TypeError naming `name`. */
