@@ -5,7 +5,7 @@ import {
 import { check, SystemError } from './errors';
 import { FileDescriptor } from './fd';
 import { libc } from './ffi/index';
-import { validateFdNumber, validateInteger, validateOptions, INT32_MAX } from './validate';
+import { describeValue, validateFdNumber, validateInteger, validateOptions, INT32_MAX } from './validate';
 
 /** Every bit epoll_ctl accepts in `events`. */
 const KNOWN_EVENTS = (EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLRDHUP | EPOLLEXCLUSIVE | EPOLLWAKEUP | EPOLLONESHOT | EPOLLET) >>> 0;
@@ -128,7 +128,9 @@ export class Epoll extends FileDescriptor {
   }
 
   #offset(i: number): number {
-    if (!(i >= 0 && i < this.#count)) throw new RangeError(`event index must be in [0, ${this.#count}); got ${i}`);
+    // typeof first: a Symbol (or an object with a throwing valueOf) must not throw from the comparison.
+    if (typeof i !== 'number') throw new TypeError(`event index must be a number; got ${describeValue(i)}`);
+    if (!(i >= 0 && i < this.#count && Number.isInteger(i))) throw new RangeError(`event index must be an integer in [0, ${this.#count}); got ${i}`);
     return i * EPOLL_EVENT_SIZE;
   }
 

@@ -46,8 +46,10 @@ export class EventFd extends FileDescriptor {
    * Take ownership of an fd that is an eventfd (for example one inherited
    * from a parent process); `semaphore` records how it was made.
    */
-  static fromFd(fd: number, options: { semaphore?: boolean } = {}): EventFd {
-    adopting = { fd: validateInteger(fd, 'fd', 0, 0x7fffffff), semaphore: options.semaphore === true };
+  static fromFd(fd: number, options?: { semaphore?: boolean }): EventFd {
+    const opts = validateOptions<{ semaphore?: boolean }>(options);
+    const semaphore = opts.semaphore === undefined ? false : validateBoolean(opts.semaphore, 'options.semaphore');
+    adopting = { fd: validateInteger(fd, 'fd', 0, 0x7fffffff), semaphore };
     try {
       return new EventFd(0);
     } finally {
