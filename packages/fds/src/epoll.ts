@@ -99,9 +99,10 @@ export class Epoll extends FileDescriptor {
    */
   wait(timeoutMs = -1, maxEvents = this.maxEvents): number {
     const epfd = this.use('epoll_wait');
-    validateInteger(timeoutMs, 'timeoutMs', -1, INT32_MAX);
-    validateInteger(maxEvents, 'maxEvents', 1, this.maxEvents);
-    const r = libc().epoll_wait(epfd, this.#buffer, maxEvents, timeoutMs);
+    // The checked values are passed on (validateInteger turns -0 into 0).
+    const timeout = validateInteger(timeoutMs, 'timeoutMs', -1, INT32_MAX);
+    const max = validateInteger(maxEvents, 'maxEvents', 1, this.maxEvents);
+    const r = libc().epoll_wait(epfd, this.#buffer, max, timeout);
     if (r < 0) {
       this.#count = 0;
       if (r === -4) return 0;

@@ -71,8 +71,8 @@ export class Socket extends FileDescriptor {
 
   /** listen(2): accept connections, `backlog` of them queued. */
   listen(backlog = 511): void {
-    validateInteger(backlog, 'backlog', 0, 65535);
-    check(libc().listen(this.use('listen'), backlog), 'listen', { fd: this.fd });
+    const n = validateInteger(backlog, 'backlog', 0, 65535);
+    check(libc().listen(this.use('listen'), n), 'listen', { fd: this.fd });
   }
 
   /** The next pending connection, or null (EAGAIN). */

@@ -18,7 +18,9 @@ export function validateInteger(value: unknown, name: string, min: number, max: 
   if (typeof value !== 'number') throw new TypeError(`${name} must be a number; got ${describe(value)}`);
   if (!Number.isInteger(value)) throw new RangeError(`${name} must be an integer; got ${describe(value)}`);
   if (value < min || value > max) throw new RangeError(`${name} must be in [${min}, ${max}]; got ${value}`);
-  return value;
+  // -0 passes every comparison but is not an int32 to V8: Node's writeSync
+  // aborts the process on an assertion (args[3]->IsInt32()) when given it.
+  return value === 0 ? 0 : value;
 }
 
 /** The largest int32 (an fd, a C int). */

@@ -223,6 +223,21 @@ describe(`argument checks of @reactor/fds, properties (${binding})`, () => {
     }
   });
 
+  test('-0 as a length, offset, backlog or timeout is 0 (it used to abort the process in Node\'s writeSync under ffi-rs)', () => {
+    const [a, b] = Socket.pair();
+    using ep = new Epoll();
+    try {
+      expect(b.write(Buffer.from('xy'), -0, -0)).toBe(0);
+      expect(b.write(Buffer.from('xy'), -0)).toBe(2);
+      expect(a.read(Buffer.alloc(8), -0)).toBe(0);
+      expect(a.read(Buffer.alloc(8))).toBe(2);
+      expect(ep.wait(-0)).toBe(0);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
   test('signal masks and kill/tgkill: bad signals and ids are refused before anything is sent or changed', () => {
     const before = getSignalMask();
     // Only values that signalNumber refuses: a valid signal here would really be sent or blocked.

@@ -9,7 +9,10 @@
  * (FACTS §1), so it tries fewer inputs to keep every property file within a
  * few seconds on the 2-core machines.
  */
-export const RUNS = { pure: 300, kernel: 60 } as const;
+const scale = Number(process.env.PROPERTY_RUNS_SCALE ?? '1');
+if (!(scale > 0)) throw new RangeError(`PROPERTY_RUNS_SCALE must be a number > 0; got ${process.env.PROPERTY_RUNS_SCALE}`);
+/** `PROPERTY_RUNS_SCALE=20 pnpm exec jest …property` searches deeper (the suite runs with 1). */
+export const RUNS = { pure: Math.ceil(300 * scale), kernel: Math.ceil(60 * scale) } as const;
 
 /**
  * `fn` must throw a TypeError or RangeError whose message starts with the
