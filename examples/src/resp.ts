@@ -35,10 +35,15 @@ export const LIMITS = {
 
 export type Limits = typeof LIMITS;
 
-/** A malformed or over-limit request: answer `-ERR Protocol error: …` and close. */
+/**
+ * A malformed or over-limit request: answer `-ERR Protocol error: …` and close.
+ * The message may quote a byte of the input; CR and LF are blanked, because
+ * an error reply is one line and a raw CRLF in it would end the reply early
+ * and make the rest of the message look like another reply to the client.
+ */
 export class ProtocolError extends Error {
   constructor(message: string) {
-    super(message);
+    super(oneLine(message));
     this.name = 'ProtocolError';
   }
   /** The reply Redis sends before closing the connection. */
@@ -375,6 +380,9 @@ export function encodeCommand(args: ReadonlyArray<Uint8Array | string>): Buffer 
 
 const CRLF = Buffer.from('\r\n', 'latin1');
 
+/** Simple strings and errors are one line each: CR and LF become blanks. */
+const oneLine = (s: string): string => (s.includes('\r') || s.includes('\n') ? s.replace(/[\r\n]/g, ' ') : s);
+
 /**
  * Replies of one read, built into one growing scratch buffer and taken out
  * as one Buffer (`take()`), so pipelined replies leave in one write. The
@@ -406,12 +414,14 @@ export class ReplyWriter {
     this.#len += b.length;
   }
 
+  /** `+s`: one line, so CR and LF in `s` are blanked (a raw CRLF would end the reply early). */
   simple(s: string): void {
-    this.#ascii(`+${s}\r\n`);
+    this.#ascii(`+${oneLine(s)}\r\n`);
   }
 
+  /** `-s`: one line, so CR and LF in `s` (a quoted key, say) are blanked. */
   error(s: string): void {
-    this.#ascii(`-${s}\r\n`);
+    this.#ascii(`-${oneLine(s)}\r\n`);
   }
 
   integer(n: number | bigint): void {
