@@ -28,7 +28,10 @@ const REQUEST_LINE = /^([A-Z]{1,16}) (\S{1,4096}) HTTP\/1\.([01])$/;
 export function parseRequest(buf: Buffer): RequestHead | null {
   const end = buf.indexOf(CRLFCRLF);
   if (end < 0) {
-    if (buf.length > MAX_HEAD_BYTES) throw new HttpError(431, 'request head too large');
+    // A head of MAX_HEAD_BYTES may still be followed by the first 3 bytes of
+    // its CRLFCRLF: refusing those would make the verdict depend on how the
+    // bytes were split into reads.
+    if (buf.length > MAX_HEAD_BYTES + 3) throw new HttpError(431, 'request head too large');
     return null;
   }
   if (end > MAX_HEAD_BYTES) throw new HttpError(431, 'request head too large');
