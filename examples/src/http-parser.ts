@@ -41,6 +41,7 @@ export function parseRequest(buf: Buffer): RequestHead | null {
   const version = m[3] === '1' ? '1.1' : '1.0';
   let keepAlive = version === '1.1';
   let contentLength = 0;
+  let sawContentLength = false;
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
     const colon = line.indexOf(':');
@@ -49,6 +50,9 @@ export function parseRequest(buf: Buffer): RequestHead | null {
     const value = line.slice(colon + 1).trim();
     if (name === 'content-length') {
       if (!/^\d{1,10}$/.test(value)) throw new HttpError(400, 'bad content-length');
+      // Two lengths that differ: which one frames the body is ambiguous (request smuggling); RFC 9112 §6.3 says 400.
+      if (sawContentLength && Number(value) !== contentLength) throw new HttpError(400, 'conflicting content-length');
+      sawContentLength = true;
       contentLength = Number(value);
       if (contentLength > MAX_BODY_BYTES) throw new HttpError(413, 'body too large');
     } else if (name === 'transfer-encoding') {

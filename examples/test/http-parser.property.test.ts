@@ -136,6 +136,18 @@ describe('HTTP request framer, properties', () => {
     );
   });
 
+  test('two Content-Length headers: the same value is one length, different values are a 400 (never a guess at the framing)', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: 100 }), fc.nat({ max: 100 }), (a, b) => {
+        const wire = bin(`POST / HTTP/1.1\r\nContent-Length: ${a}\r\ncontent-length: ${b}\r\n\r\n${'x'.repeat(Math.max(a, b))}`);
+        const v = verdict(wire);
+        if (a === b) expect(v !== null && 'head' in v && v.head.length).toBe(wire.length - Math.max(a, b) + a);
+        else expect(v).toEqual({ status: 400, message: 'conflicting content-length' });
+      }),
+      { numRuns: RUNS.pure },
+    );
+  });
+
   test('oversized input is refused before it is all here: a head past the limit (431), a body past 1 MiB (413)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 4, max: 100_000 }), (extra) => {
