@@ -89,9 +89,15 @@ export class RespParser {
     this.limits = { ...LIMITS, ...limits };
   }
 
-  /** Whether bytes are held that may contain more commands (call `feed` with an empty chunk to go on). */
+  /**
+   * Whether the last `feed` stopped early (the callback returned false) with
+   * bytes held that may hold more commands: call `feed` with an empty chunk
+   * to go on. Held bytes of a request that is not all here do not count: an
+   * empty feed cannot complete it, and a server that looped on
+   * `pending` then spun forever on a request split across two reads.
+   */
   get pending(): boolean {
-    return this.#restLength > 0;
+    return this.#stop && this.#restLength > 0;
   }
 
   /** Bytes held for a request in progress (for tests and stats). */
