@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { IOV_MAX } from './constants';
 
 /**
@@ -76,6 +77,15 @@ export function validateBufferList(value: unknown, name: string): Buffer[] {
   const out: Buffer[] = new Array(value.length);
   for (let i = 0; i < value.length; i++) out[i] = validateBuffer(value[i], `${name}[${i}]`);
   return out;
+}
+
+/**
+ * An IPv4 or IPv6 address in text (no name lookup): a TypeError naming
+ * `name` for anything else, rather than a later one about `address.address`.
+ */
+export function validateIpAddress(value: unknown, name: string): string {
+  if (typeof value !== 'string' || isIP(value) === 0) throw new TypeError(`${name} must be an IPv4 or IPv6 address; got ${describe(value)}`);
+  return value;
 }
 
 /** `value` if it is a boolean, else a TypeError naming `name`. */

@@ -1,4 +1,4 @@
-import { EPOLLET, EPOLLONESHOT, SystemError, validateFunction, validateInteger, type FdLike } from '@reactor/fds';
+import { EPOLLET, EPOLLONESHOT, SystemError, validateFdNumber, validateFunction, validateInteger, type FdLike } from '@reactor/fds';
 import type { Dispatchable, LoopCore } from './source';
 
 /** Called with the ready epoll bits (EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP …) and the watch. */
@@ -41,7 +41,8 @@ export class IoWatch implements Dispatchable {
   constructor(core: LoopCore, target: FdLike, events: number, handler: IoHandler, options: WatchOptions) {
     this.#core = core;
     this.#handler = validateFunction<IoHandler>(handler, 'handler');
-    this.fd = typeof target === 'number' ? target : target.fd;
+    // The same check as Epoll's: a null target threw "Cannot read properties of null".
+    this.fd = typeof target === 'object' && target !== null ? validateFdNumber(target.fd, 'fd.fd') : validateFdNumber(target, 'fd');
     validateInteger(events, 'events', 0, 0xffffffff);
     this.#mode = (options.edge ? EPOLLET : 0) | (options.oneshot ? EPOLLONESHOT : 0);
     this.#events = events;

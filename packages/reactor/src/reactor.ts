@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { Epoll, validateFunction, validateInteger, validateOptions, type FdLike } from '@reactor/fds';
+import { describeValue, Epoll, validateFunction, validateInteger, validateOptions, type FdLike } from '@reactor/fds';
 import type { Logger } from 'pino';
 import { ChildWatch, type ChildHandler } from './children';
 import { connect as openConnection, type ConnectOptions } from './connect';
@@ -14,6 +14,7 @@ import { watchReadable, type NodePollHandle } from './node-poll';
 import { SignalSource, type SignalHandler, type SignalSubscription } from './signals';
 import type { Dispatchable, LoopCore, SourceContext } from './source';
 import { emptyStats, type ReactorStats } from './stats';
+import { ReactorClosedError } from './errors';
 import { Timer, TimerQueue, validateDelay, type TimerCallback, type TimerClock, type TimerOptions } from './timers';
 import { Waker, WakeupChannel, type MessageHandler, type WakeupHandle } from './wakeup';
 
@@ -89,7 +90,7 @@ export class Reactor {
     this.logger = opts.logger ?? getDefaultLogger();
     const onError = opts.onError ?? 'log';
     if (onError !== 'log' && onError !== 'stop' && typeof onError !== 'function') {
-      throw new TypeError(`options.onError must be 'log', 'stop' or a function; got ${String(onError)}`);
+      throw new TypeError(`options.onError must be 'log', 'stop' or a function; got ${describeValue(onError)}`);
     }
     this.#onError = onError;
     this.#keepAlive = opts.keepAlive === true;
@@ -349,7 +350,7 @@ export class Reactor {
   // ---- internals -----------------------------------------------------------
 
   #beginRun(mode: RunMode): void {
-    if (this.#state === 'closed') throw new Error('run: the reactor is closed');
+    if (this.#state === 'closed') throw new ReactorClosedError('run');
     if (this.#state === 'running') throw new Error('run: the reactor is already running');
     this.#state = 'running';
     this.#mode = mode;
@@ -519,7 +520,7 @@ export class Reactor {
     const opts = validateOptions<TimerOptions>(options);
     const clock = opts.clock ?? 'monotonic';
     if (clock !== 'monotonic' && clock !== 'realtime' && clock !== 'boottime') {
-      throw new RangeError(`options.clock must be 'monotonic', 'realtime' or 'boottime'; got ${String(clock)}`);
+      throw new RangeError(`options.clock must be 'monotonic', 'realtime' or 'boottime'; got ${describeValue(clock)}`);
     }
     let queue = this.#timerQueues.get(clock);
     if (queue === undefined) {
@@ -530,6 +531,6 @@ export class Reactor {
   }
 
   #ensureOpen(operation: string): void {
-    if (this.#state === 'closed') throw new Error(`${operation}: the reactor is closed`);
+    if (this.#state === 'closed') throw new ReactorClosedError(operation);
   }
 }
