@@ -63,6 +63,9 @@ export class Reactor {
   readonly logger: Logger;
   readonly #epoll: Epoll;
   readonly #targets = new Map<number, Dispatchable>();
+  /** fd → the token of its live registration, and back (for LoopCore.isCurrent). */
+  readonly #tokenOfFd = new Map<number, number>();
+  readonly #fdOfToken = new Map<number, number>();
   readonly #counters = emptyStats();
   readonly #onError: 'log' | 'stop' | ErrorHook;
   readonly #keepAlive: boolean;
@@ -105,7 +108,11 @@ export class Reactor {
       register: (fd, events, target) => this.#register(fd, events, target),
       unregister: (token) => {
         this.#targets.delete(token);
+        const fd = this.#fdOfToken.get(token);
+        this.#fdOfToken.delete(token);
+        if (fd !== undefined && this.#tokenOfFd.get(fd) === token) this.#tokenOfFd.delete(fd);
       },
+      isCurrent: (fd, token) => this.#tokenOfFd.get(fd) === token,
       addRefs: (delta) => this.#addRefs(delta),
       reportError: (error, context) => this.#reportError(error, context),
       requestTurn: () => this.#requestTurn(),
@@ -332,6 +339,8 @@ export class Reactor {
     this.#signals?.close();
     this.#wakeup.close();
     this.#targets.clear();
+    this.#tokenOfFd.clear();
+    this.#fdOfToken.clear();
     this.#deferred = [];
     this.#epoll.close();
     this.logger.debug('reactor closed');
@@ -392,6 +401,12 @@ export class Reactor {
     const token = this.#nextToken++;
     this.#epoll.add(fd, events, token);
     this.#targets.set(token, target);
+    // The kernel took the number: any earlier registration of it is gone with
+    // its closed file, and this one is the fd's now (see LoopCore.isCurrent).
+    const stale = this.#tokenOfFd.get(fd);
+    if (stale !== undefined) this.#fdOfToken.delete(stale);
+    this.#tokenOfFd.set(fd, token);
+    this.#fdOfToken.set(token, fd);
     return token;
   }
 
