@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import {
-  bindingFromEnv, blockSignals, clockId, clockNow, ClosedFdError, createPipe, decodeSignalfdSiginfo, Epoll, EPOLLIN, EventFd,
+  bindingFromEnv, blockSignals, closeQuietly, errnoName, clockId, clockNow, ClosedFdError, createPipe, decodeSignalfdSiginfo, Epoll, EPOLLIN, EventFd,
   FileDescriptor, getSignalMask, kill, PidFd, PipeEnd, setSignalMask, SignalFd, SignalSet, signalName, signalNumber, Socket,
   SystemError, tgkill, TimerFd, unblockSignals, useBinding, validateBufferList,
 } from '@reactor/fds';
@@ -99,6 +99,9 @@ describe(`argument checks of @reactor/fds, properties (${binding})`, () => {
         expectTyped(() => new PipeEnd(v as number), 'fd');
         expectTyped(() => EventFd.fromFd(v as number), 'fd');
         expectTyped(() => PidFd.open(v as number), 'pid');
+        // Negative numbers are documented as a no-op; anything else that is no fd is refused.
+        if (!(typeof v === 'number' && v < 0)) expectTyped(() => closeQuietly(v as number), 'fd');
+        expectTyped(() => errnoName(v as number), 'errno');
       }),
       { numRuns: RUNS.pure },
     );

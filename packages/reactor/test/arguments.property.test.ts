@@ -58,6 +58,7 @@ describe(`argument checks of @reactor/reactor, properties (${bindingName()})`, (
   test('Reactor and its methods: any argument gives a result or a typed error naming it', () => {
     using loop = new Reactor({ logger: quietLogger });
     using ev = new EventFd();
+    const waker = loop.waker();
     fc.assert(
       fc.property(hostile, (v) => {
         release(expectTyped(() => new Reactor(v as never), 'options'));
@@ -84,6 +85,7 @@ describe(`argument checks of @reactor/reactor, properties (${bindingName()})`, (
         release(expectTyped(() => loop.listen(v as never), 'options', 'bind'));
         release(expectTyped(() => loop.udp(v as never), 'options', 'bind'));
         expectTyped(() => new Waker(v as never), 'handle');
+        expectTyped(() => waker.post(v), 'value');
         expectTyped(() => toDuplex(v as Connection), 'connection');
       }),
       { numRuns: RUNS.kernel },

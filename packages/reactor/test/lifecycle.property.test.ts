@@ -97,3 +97,47 @@ describe(`connection and handle lifecycles, properties (${bindingName()})`, () =
     );
   });
 });
+
+describe(`the wake-up message ring, properties (${bindingName()})`, () => {
+  test('any values posted in any rhythm through a small ring (wrapping around): received in order, equal, none lost or duplicated; a full ring says false and keeps nothing', () => {
+    const value = fc.oneof(
+      fc.jsonValue({ maxDepth: 2 }),
+      fc.string({ maxLength: 40 }),
+      fc.uint8Array({ maxLength: 40 }),
+      fc.bigInt(),
+      fc.constantFrom<unknown>(undefined, null, -0, NaN, new Date(0), new Map([[1, 'a']])),
+    );
+    const step = fc.oneof({ weight: 4, arbitrary: value.map((v) => ({ post: v })) }, { weight: 1, arbitrary: fc.constant({ turn: true as const }) });
+    fc.assert(
+      fc.property(fc.integer({ min: 64, max: 400 }), fc.array(step, { maxLength: 40 }), (ringBytes, steps) => {
+        using loop = new Reactor({ logger: quietLogger, wakeupRingBytes: ringBytes });
+        const waker = loop.waker();
+        const received: unknown[] = [];
+        const accepted: unknown[] = [];
+        loop.onMessage((m) => void received.push(m));
+        const turn = () => {
+          loop.defer(() => loop.stop());
+          loop.runBlocking();
+        };
+        for (const s of steps) {
+          if ('turn' in s) {
+            turn();
+            continue;
+          }
+          let ok: boolean;
+          try {
+            ok = waker.post(s.post);
+          } catch (error) {
+            // Only a value too big for the whole ring is refused outright.
+            expect(error).toBeInstanceOf(RangeError);
+            continue;
+          }
+          if (ok) accepted.push(s.post);
+        }
+        turn();
+        expect(received).toEqual(accepted);
+      }),
+      { numRuns: RUNS.kernel },
+    );
+  });
+});
