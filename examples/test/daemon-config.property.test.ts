@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { intFlag } from '../dist/args';
 import { DEFAULT_CONFIG, LOG_LEVELS, parseConfig } from '../dist/daemon/config';
 import { RUNS } from '../../packages/fds/test/property-helpers';
 
@@ -42,6 +43,26 @@ describe('daemon config parsing, properties', () => {
         // Fields the document left out take the defaults.
         const given = value as Record<string, unknown>;
         if (given.heartbeatMs === undefined) expect(config.heartbeatMs).toBe(DEFAULT_CONFIG.heartbeatMs);
+      }),
+      { numRuns: RUNS.pure },
+    );
+  });
+});
+
+describe('example command-line flags, properties', () => {
+  test('intFlag: any text is a decimal integer within the range, or an Error naming the flag (an empty --port was port 0)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.integer().map(String), fc.constantFrom('', ' ', '0x10', '1e3', '8080 ', '+1', '-0', '1.0', '65536', '-1')), (text) => {
+        let value: number;
+        try {
+          value = intFlag(['--port', text], 'port', 6380);
+        } catch (error) {
+          expect((error as Error).message).toMatch(/^--port /);
+          return;
+        }
+        expect(text).toMatch(/^-?\d+$/);
+        expect(value).toBe(Number(text));
+        expect(value >= 0 && value <= 65535).toBe(true);
       }),
       { numRuns: RUNS.pure },
     );
