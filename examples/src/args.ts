@@ -10,7 +10,8 @@ export function flag(args: string[], name: string): string | undefined {
 export function intFlag(args: string[], name: string, fallback: number, min = 0, max = 65535): number {
   const text = flag(args, name);
   if (text === undefined) return fallback;
-  const value = Number(text);
+  // Decimal digits only: Number() also takes '', ' ', '0x10' and '1e3' (an empty --port was port 0).
+  const value = /^-?\d{1,16}$/.test(text) ? Number(text) : NaN;
   if (!Number.isInteger(value) || value < min || value > max) throw new Error(`--${name} must be an integer in [${min}, ${max}]; got ${text}`);
   return value;
 }

@@ -15,12 +15,13 @@
  */
 import { Reactor, type Connection } from '@reactor/reactor';
 import { flag, intFlag } from './args';
+import { LineSplitter } from './lines';
 
 interface Client {
   id: number;
   conn: Connection;
-  /** An unfinished line (owned copy). */
-  partial: Buffer | undefined;
+  /** Splits what the client sends into lines, holding an unfinished one. */
+  lines: LineSplitter;
   dropped: number;
   /** The peer sent EOF and the connection is closing after its queue: write nothing more. */
   leaving: boolean;
@@ -51,7 +52,7 @@ export async function main(args: string[]): Promise<number> {
   };
 
   const server = loop.listen({ host, port, backlog: 1024 }, (conn) => {
-    const client: Client = { id: nextId++, conn, partial: undefined, dropped: 0, leaving: false };
+    const client: Client = { id: nextId++, conn, lines: new LineSplitter(maxLine), dropped: 0, leaving: false };
     clients.add(client);
     conn.setNoDelay(true);
     conn.write(`* you are [${client.id}]; ${clients.size - 1} other(s) here\n`);
@@ -80,28 +81,17 @@ export async function main(args: string[]): Promise<number> {
     const prefix = Buffer.from(`[${client.id}] `);
     conn.on('data', (chunk) => {
       if (!clients.has(client)) return; // refused already; the close is on its way
-      const data = client.partial === undefined ? chunk : Buffer.concat([client.partial, chunk]);
-      client.partial = undefined;
+      const lines = client.lines.push(chunk);
+      if (lines === null) return refuse(client);
       // All complete lines of this read become one message per recipient.
       const parts: Buffer[] = [];
-      let start = 0;
-      for (;;) {
-        const nl = data.indexOf(10, start);
-        if (nl < 0) break;
-        if (nl - start > maxLine + 1) return refuse(client);
-        const end = nl > start && data[nl - 1] === 13 ? nl - 1 : nl;
-        parts.push(prefix, data.subarray(start, end), NEWLINE);
-        start = nl + 1;
-      }
-      if (data.length - start > maxLine) return refuse(client);
-      if (start < data.length) client.partial = Buffer.from(data.subarray(start));
+      for (const line of lines) parts.push(prefix, line, NEWLINE);
       if (parts.length > 0) broadcast(client, Buffer.concat(parts)); // a copy: chunk is only valid now
     });
   });
 
   const refuse = (client: Client): void => {
     clients.delete(client);
-    client.partial = undefined;
     client.conn.write(`* error: line too long (max ${maxLine} bytes)\n`);
     client.conn.close();
     broadcast(client, Buffer.from(`* [${client.id}] left\n`));

@@ -28,7 +28,10 @@ const REQUEST_LINE = /^([A-Z]{1,16}) (\S{1,4096}) HTTP\/1\.([01])$/;
 export function parseRequest(buf: Buffer): RequestHead | null {
   const end = buf.indexOf(CRLFCRLF);
   if (end < 0) {
-    if (buf.length > MAX_HEAD_BYTES) throw new HttpError(431, 'request head too large');
+    // A head of MAX_HEAD_BYTES may still be followed by the first 3 bytes of
+    // its CRLFCRLF: refusing those would make the verdict depend on how the
+    // bytes were split into reads.
+    if (buf.length > MAX_HEAD_BYTES + 3) throw new HttpError(431, 'request head too large');
     return null;
   }
   if (end > MAX_HEAD_BYTES) throw new HttpError(431, 'request head too large');
@@ -38,6 +41,7 @@ export function parseRequest(buf: Buffer): RequestHead | null {
   const version = m[3] === '1' ? '1.1' : '1.0';
   let keepAlive = version === '1.1';
   let contentLength = 0;
+  let sawContentLength = false;
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
     const colon = line.indexOf(':');
@@ -46,6 +50,9 @@ export function parseRequest(buf: Buffer): RequestHead | null {
     const value = line.slice(colon + 1).trim();
     if (name === 'content-length') {
       if (!/^\d{1,10}$/.test(value)) throw new HttpError(400, 'bad content-length');
+      // Two lengths that differ: which one frames the body is ambiguous (request smuggling); RFC 9112 §6.3 says 400.
+      if (sawContentLength && Number(value) !== contentLength) throw new HttpError(400, 'conflicting content-length');
+      sawContentLength = true;
       contentLength = Number(value);
       if (contentLength > MAX_BODY_BYTES) throw new HttpError(413, 'body too large');
     } else if (name === 'transfer-encoding') {

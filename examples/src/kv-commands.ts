@@ -291,7 +291,9 @@ export class KvSession {
       this.#parser.feed(chunk, (args) => {
         if (this.closing) return false;
         if (execute(this.#store, args, out) === After.Close) this.closing = true;
-        return out.length < REPLY_BUDGET;
+        // Stop parsing at QUIT: bytes after it are not looked at (a malformed
+        // tail added a protocol error after +OK, but only when it arrived in the same read).
+        return !this.closing && out.length < REPLY_BUDGET;
       });
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;

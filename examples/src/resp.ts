@@ -35,10 +35,15 @@ export const LIMITS = {
 
 export type Limits = typeof LIMITS;
 
-/** A malformed or over-limit request: answer `-ERR Protocol error: …` and close. */
+/**
+ * A malformed or over-limit request: answer `-ERR Protocol error: …` and close.
+ * The message may quote a byte of the input; CR and LF are blanked, because
+ * an error reply is one line and a raw CRLF in it would end the reply early
+ * and make the rest of the message look like another reply to the client.
+ */
 export class ProtocolError extends Error {
   constructor(message: string) {
-    super(message);
+    super(oneLine(message));
     this.name = 'ProtocolError';
   }
   /** The reply Redis sends before closing the connection. */
@@ -84,9 +89,15 @@ export class RespParser {
     this.limits = { ...LIMITS, ...limits };
   }
 
-  /** Whether bytes are held that may contain more commands (call `feed` with an empty chunk to go on). */
+  /**
+   * Whether the last `feed` stopped early (the callback returned false) with
+   * bytes held that may hold more commands: call `feed` with an empty chunk
+   * to go on. Held bytes of a request that is not all here do not count: an
+   * empty feed cannot complete it, and a server that looped on
+   * `pending` then spun forever on a request split across two reads.
+   */
   get pending(): boolean {
-    return this.#restLength > 0;
+    return this.#stop && this.#restLength > 0;
   }
 
   /** Bytes held for a request in progress (for tests and stats). */
@@ -375,6 +386,9 @@ export function encodeCommand(args: ReadonlyArray<Uint8Array | string>): Buffer 
 
 const CRLF = Buffer.from('\r\n', 'latin1');
 
+/** Simple strings and errors are one line each: CR and LF become blanks. */
+const oneLine = (s: string): string => (s.includes('\r') || s.includes('\n') ? s.replace(/[\r\n]/g, ' ') : s);
+
 /**
  * Replies of one read, built into one growing scratch buffer and taken out
  * as one Buffer (`take()`), so pipelined replies leave in one write. The
@@ -406,12 +420,14 @@ export class ReplyWriter {
     this.#len += b.length;
   }
 
+  /** `+s`: one line, so CR and LF in `s` are blanked (a raw CRLF would end the reply early). */
   simple(s: string): void {
-    this.#ascii(`+${s}\r\n`);
+    this.#ascii(`+${oneLine(s)}\r\n`);
   }
 
+  /** `-s`: one line, so CR and LF in `s` (a quoted key, say) are blanked. */
   error(s: string): void {
-    this.#ascii(`-${s}\r\n`);
+    this.#ascii(`-${oneLine(s)}\r\n`);
   }
 
   integer(n: number | bigint): void {

@@ -416,7 +416,7 @@ describe('the pnpm start daemon', () => {
     expect(r.stderr).toMatch(/heartbeatMs must be an integer/);
     r = run(['--port', '0', '--config', writeConfig(dir, { ...FAST, hartbeatMs: 5 })]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/unknown field hartbeatMs/);
+    expect(r.stderr).toMatch(/unknown field "hartbeatMs"/);
   });
 
   test('a port already taken: a clear error naming bind and EADDRINUSE, exit 1, no child left', async () => {

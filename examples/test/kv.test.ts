@@ -267,6 +267,19 @@ describe.each(['kv', 'kv-node'])('%s server', (name) => {
     expect(closed).toBe(true);
   });
 
+  test('a request split across two reads is answered when its rest arrives, and other clients are served meanwhile (the server spun forever on the first half)', async () => {
+    const slow = await client(server.port);
+    slow.socket.write(bin('GET spl'));
+    // Let the first half be read on its own before anything else arrives.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const { replies } = await exchange(server.port, bin('PING\r\n'), 1);
+    expect(replies).toEqual(['PONG']);
+    slow.socket.write(bin('it\r\n'));
+    await waitFor(() => slow.received().length > 0, 5000, 'the reply to the split request');
+    expect(slow.received().toString('latin1')).toBe('$-1\r\n');
+    slow.socket.destroy();
+  });
+
   test('QUIT: +OK, then closed', async () => {
     const { replies, closed } = await exchange(server.port, bin('QUIT\r\nPING\r\n'), 2);
     expect(replies).toEqual(['OK']);

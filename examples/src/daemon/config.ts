@@ -74,7 +74,8 @@ function section(obj: Json, key: string): Json {
 export function parseConfig(value: unknown): DaemonConfig {
   if (!isObject(value)) throw new Error('the config must be a JSON object');
   const known = new Set(['logLevel', 'heartbeatMs', 'drainTimeoutMs', 'idleTimeoutMs', 'worker', 'child']);
-  for (const key of Object.keys(value)) if (!known.has(key)) throw new Error(`unknown field ${key}`);
+  // Quoted: an empty or blank key (a typo too) must still show in the message.
+  for (const key of Object.keys(value)) if (!known.has(key)) throw new Error(`unknown field ${JSON.stringify(key)}`);
   const level = value.logLevel ?? DEFAULT_CONFIG.logLevel;
   if (typeof level !== 'string' || !(LOG_LEVELS as readonly string[]).includes(level)) {
     throw new Error(`logLevel must be one of ${LOG_LEVELS.join(', ')}; got ${JSON.stringify(level)}`);

@@ -38,7 +38,8 @@ function portFrom(args: string[]): number {
   const env = process.env.PORT || process.env.REACTOR_DAEMON_PORT;
   let fallback = 8080;
   if (env !== undefined) {
-    fallback = Number(env);
+    // Decimal digits only, as intFlag: Number(' ') is 0 (a random port).
+    fallback = /^\d{1,5}$/.test(env) ? Number(env) : NaN;
     if (!Number.isInteger(fallback) || fallback < 0 || fallback > 65535) throw new Error(`PORT must be an integer in [0, 65535]; got ${env}`);
   }
   return intFlag(args, 'port', fallback);

@@ -1,6 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { AF_INET, AF_INET6, AF_UNIX, SOCKADDR_STORAGE_SIZE, UNIX_PATH_MAX } from './constants';
-import { validateInteger } from './validate';
+import { describeValue, validateInteger } from './validate';
 
 /** A socket address: IPv4, IPv6 or Unix (a path, or a name in the abstract namespace). */
 export type SocketAddress =
@@ -51,13 +51,15 @@ function ipv6ToBytes(text: string, out: Buffer, offset: number): void {
   if (v4.length === 4) v4.forEach((b, i) => (out[offset + 12 + i] = b));
 }
 
-/** 16 bytes → canonical IPv6 text (RFC 5952, as Node prints it). */
+/**
+ * 16 bytes → IPv6 text exactly as Node prints it (libuv's inet_ntop6):
+ * lower-case hex, the longest run of two or more
+ * zero groups (the first on a tie) as '::', and a dotted IPv4 tail for the
+ * IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d) forms.
+ */
 function bytesToIpv6(buf: Buffer, offset: number): string {
   const groups: number[] = [];
   for (let i = 0; i < 8; i++) groups.push(buf.readUInt16BE(offset + 2 * i));
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
-    return `::ffff:${buf[offset + 12]}.${buf[offset + 13]}.${buf[offset + 14]}.${buf[offset + 15]}`;
-  }
   let bestStart = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {
@@ -72,6 +74,11 @@ function bytesToIpv6(buf: Buffer, offset: number): string {
       bestLen = j - i;
     }
     i = j;
+  }
+  // libuv's test for an embedded IPv4 address (glibc's differs: it prints ::2 as ::0.0.0.2).
+  if (bestStart === 0 && (bestLen === 6 || (bestLen === 5 && groups[5] === 0xffff))) {
+    const v4 = `${buf[offset + 12]}.${buf[offset + 13]}.${buf[offset + 14]}.${buf[offset + 15]}`;
+    return bestLen === 5 ? `::ffff:${v4}` : `::${v4}`;
   }
   const hex = groups.map((g) => g.toString(16));
   if (bestStart < 0) return hex.join(':');
@@ -89,7 +96,7 @@ export function encodeSockaddr(address: SocketAddress): {
   const buf = Buffer.alloc(SOCKADDR_STORAGE_SIZE);
   switch (address.family) {
     case 'ipv4': {
-      if (typeof address.address !== 'string' || !isIPv4(address.address)) throw new TypeError(`address.address must be an IPv4 address; got ${String(address.address)}`);
+      if (typeof address.address !== 'string' || !isIPv4(address.address)) throw new TypeError(`address.address must be an IPv4 address; got ${describeValue(address.address)}`);
       validateInteger(address.port, 'address.port', 0, 65535);
       buf.writeUInt16LE(AF_INET, 0);
       buf.writeUInt16BE(address.port, 2);
@@ -97,7 +104,9 @@ export function encodeSockaddr(address: SocketAddress): {
       return { buffer: buf, length: 16 };
     }
     case 'ipv6': {
-      if (typeof address.address !== 'string' || !isIPv6(address.address)) throw new TypeError(`address.address must be an IPv6 address; got ${String(address.address)}`);
+      if (typeof address.address !== 'string' || !isIPv6(address.address)) throw new TypeError(`address.address must be an IPv6 address; got ${describeValue(address.address)}`);
+      // isIPv6 accepts a zone ('fe80::1%eth0'); dropping it silently would bind or connect elsewhere.
+      if (address.address.includes('%')) throw new TypeError(`address.address must not carry a zone ('%…'): give the interface index as address.scopeId; got ${address.address}`);
       validateInteger(address.port, 'address.port', 0, 65535);
       buf.writeUInt16LE(AF_INET6, 0);
       buf.writeUInt16BE(address.port, 2);
@@ -121,18 +130,26 @@ export function encodeSockaddr(address: SocketAddress): {
       return { buffer: buf, length: 2 + bytes.length + 1 };
     }
     default:
-      throw new TypeError(`address.family must be 'ipv4', 'ipv6' or 'unix'; got ${String((address as { family: unknown }).family)}`);
+      throw new TypeError(`address.family must be 'ipv4', 'ipv6' or 'unix'; got ${describeValue((address as { family: unknown }).family)}`);
   }
 }
 
-/** Decode a sockaddr the kernel filled (`length` bytes of it). */
+/**
+ * Decode a sockaddr the kernel filled (`length` bytes of it). A family this
+ * module does not know, or a length too short for the family, is a
+ * RangeError; `length` must lie within `buf`.
+ */
 export function decodeSockaddr(buf: Buffer, length: number): SocketAddress {
+  if (!Buffer.isBuffer(buf)) throw new TypeError(`buf must be a Buffer; got ${describeValue(buf)}`);
+  validateInteger(length, 'length', 0, buf.length);
   if (length < 2) return { family: 'unix', path: '' }; // an unnamed Unix socket
   const family = buf.readUInt16LE(0);
-  if (family === AF_INET && length >= 16) {
+  if (family === AF_INET) {
+    if (length < 16) throw new RangeError(`length must be >= 16 for an AF_INET address; got ${length}`);
     return { family: 'ipv4', address: `${buf[4]}.${buf[5]}.${buf[6]}.${buf[7]}`, port: buf.readUInt16BE(2) };
   }
-  if (family === AF_INET6 && length >= 28) {
+  if (family === AF_INET6) {
+    if (length < 28) throw new RangeError(`length must be >= 28 for an AF_INET6 address; got ${length}`);
     return { family: 'ipv6', address: bytesToIpv6(buf, 8), port: buf.readUInt16BE(2), flowInfo: buf.readUInt32BE(4), scopeId: buf.readUInt32LE(24) };
   }
   if (family === AF_UNIX) {

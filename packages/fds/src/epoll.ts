@@ -5,7 +5,7 @@ import {
 import { check, SystemError } from './errors';
 import { FileDescriptor } from './fd';
 import { libc } from './ffi/index';
-import { validateFdNumber, validateInteger, validateOptions, INT32_MAX } from './validate';
+import { describeValue, validateFdNumber, validateInteger, validateOptions, INT32_MAX } from './validate';
 
 /** Every bit epoll_ctl accepts in `events`. */
 const KNOWN_EVENTS = (EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLRDHUP | EPOLLEXCLUSIVE | EPOLLWAKEUP | EPOLLONESHOT | EPOLLET) >>> 0;
@@ -99,9 +99,10 @@ export class Epoll extends FileDescriptor {
    */
   wait(timeoutMs = -1, maxEvents = this.maxEvents): number {
     const epfd = this.use('epoll_wait');
-    validateInteger(timeoutMs, 'timeoutMs', -1, INT32_MAX);
-    validateInteger(maxEvents, 'maxEvents', 1, this.maxEvents);
-    const r = libc().epoll_wait(epfd, this.#buffer, maxEvents, timeoutMs);
+    // The checked values are passed on (validateInteger turns -0 into 0).
+    const timeout = validateInteger(timeoutMs, 'timeoutMs', -1, INT32_MAX);
+    const max = validateInteger(maxEvents, 'maxEvents', 1, this.maxEvents);
+    const r = libc().epoll_wait(epfd, this.#buffer, max, timeout);
     if (r < 0) {
       this.#count = 0;
       if (r === -4) return 0;
@@ -128,7 +129,9 @@ export class Epoll extends FileDescriptor {
   }
 
   #offset(i: number): number {
-    if (!(i >= 0 && i < this.#count)) throw new RangeError(`event index must be in [0, ${this.#count}); got ${i}`);
+    // typeof first: a Symbol (or an object with a throwing valueOf) must not throw from the comparison.
+    if (typeof i !== 'number') throw new TypeError(`event index must be a number; got ${describeValue(i)}`);
+    if (!(i >= 0 && i < this.#count && Number.isInteger(i))) throw new RangeError(`event index must be an integer in [0, ${this.#count}); got ${i}`);
     return i * EPOLL_EVENT_SIZE;
   }
 

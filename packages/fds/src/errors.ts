@@ -13,6 +13,7 @@ const systemErrorMap = getSystemErrorMap();
 
 /** The kernel name of a positive errno ('EAGAIN'), or `E<n>` when unknown. */
 export function errnoName(errno: number): string {
+  if (typeof errno !== 'number') throw new TypeError(`errno must be a number; got ${typeof errno}`);
   return errnoNames.get(errno) ?? `E${errno}`;
 }
 

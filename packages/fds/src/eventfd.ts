@@ -15,6 +15,7 @@ export interface EventFdOptions {
 }
 
 const EAGAIN = 11;
+const EINVAL = 22;
 /** Set only while `EventFd.fromFd` constructs: the fd to adopt instead of creating one. */
 let adopting: { fd: number; semaphore: boolean } | undefined;
 
@@ -30,7 +31,7 @@ export class EventFd extends FileDescriptor {
 
   /** `initialValue` is an unsigned int, as eventfd(2) takes it. */
   constructor(initialValue: number = 0, options?: EventFdOptions) {
-    validateInteger(initialValue, 'initialValue', 0, UINT32_MAX);
+    const initial = validateInteger(initialValue, 'initialValue', 0, UINT32_MAX);
     const opts = validateOptions<EventFdOptions>(options);
     const semaphore = opts.semaphore === undefined ? false : validateBoolean(opts.semaphore, 'options.semaphore');
     const nonBlocking = opts.nonBlocking === undefined ? true : validateBoolean(opts.nonBlocking, 'options.nonBlocking');
@@ -38,7 +39,7 @@ export class EventFd extends FileDescriptor {
     const flags = (semaphore ? EFD_SEMAPHORE : 0) | (nonBlocking ? EFD_NONBLOCK : 0) | (cloexec ? EFD_CLOEXEC : 0);
     const adopt = adopting;
     adopting = undefined;
-    super(adopt ? adopt.fd : check(libc().eventfd(initialValue, flags), 'eventfd'), 'eventfd');
+    super(adopt ? adopt.fd : check(libc().eventfd(initial, flags), 'eventfd'), 'eventfd');
     this.semaphore = adopt ? adopt.semaphore : semaphore;
   }
 
@@ -46,8 +47,10 @@ export class EventFd extends FileDescriptor {
    * Take ownership of an fd that is an eventfd (for example one inherited
    * from a parent process); `semaphore` records how it was made.
    */
-  static fromFd(fd: number, options: { semaphore?: boolean } = {}): EventFd {
-    adopting = { fd: validateInteger(fd, 'fd', 0, 0x7fffffff), semaphore: options.semaphore === true };
+  static fromFd(fd: number, options?: { semaphore?: boolean }): EventFd {
+    const opts = validateOptions<{ semaphore?: boolean }>(options);
+    const semaphore = opts.semaphore === undefined ? false : validateBoolean(opts.semaphore, 'options.semaphore');
+    adopting = { fd: validateInteger(fd, 'fd', 0, 0x7fffffff), semaphore };
     try {
       return new EventFd(0);
     } finally {
@@ -81,6 +84,10 @@ export class EventFd extends FileDescriptor {
   readInto(buffer: Uint8Array): bigint {
     const buf = validateBuffer(buffer, 'buffer');
     const fd = this.use('read');
+    // The kernel's answer, given here: Node's readSync (the ffi-rs data path)
+    // returns 0 for an empty buffer without asking the kernel, and reading
+    // the counter out of that buffer then threw ERR_BUFFER_OUT_OF_BOUNDS.
+    if (buf.length < 8) throw new SystemError('read', EINVAL, { fd });
     const r = libc().read(fd, buf, buf.length);
     if (r < 0) throw new SystemError('read', -r, { fd });
     return buf.readBigUInt64LE(0);

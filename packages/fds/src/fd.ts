@@ -82,7 +82,13 @@ function checkFcntl(fd: number, cmd: number): number {
   return r;
 }
 
-/** Close a raw fd number this code made but has not wrapped yet (on an error path). */
+/**
+ * Close a raw fd number this code made but has not wrapped yet (on an error
+ * path); a failing close is ignored, a negative number does nothing. Anything
+ * but an integer is a TypeError/RangeError: a string or a fraction reached
+ * close(2) through the FFI as it was (and fd 0.5 is no fd to guess at).
+ */
 export function closeQuietly(fd: number): void {
-  if (fd >= 0) libc().close(fd);
+  if (typeof fd === 'number' && fd < 0) return;
+  libc().close(validateFdNumber(fd));
 }

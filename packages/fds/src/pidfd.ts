@@ -56,8 +56,8 @@ export class PidFd extends FileDescriptor {
 
   /** pidfd_open(pid, 0): ESRCH when no such process exists. */
   static open(pid: number): PidFd {
-    validateInteger(pid, 'pid', 1, INT32_MAX);
-    return new PidFd(check(libc().pidfd_open(pid, 0), 'pidfd_open'), pid);
+    const target = validateInteger(pid, 'pid', 1, INT32_MAX);
+    return new PidFd(check(libc().pidfd_open(target, 0), 'pidfd_open'), target);
   }
 
   /**

@@ -67,7 +67,7 @@ export function decodeSignalfdSiginfo(buffer: Uint8Array, offset = 0): SignalInf
   if (!(buffer instanceof Uint8Array)) throw new TypeError(`buffer must be a Buffer or Uint8Array; got ${describeValue(buffer)}`);
   validateInteger(offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
   if (offset + SIGNALFD_SIGINFO_SIZE > buffer.length) {
-    throw new RangeError(`offset + ${SIGNALFD_SIGINFO_SIZE} must be <= buffer.length (${buffer.length}); got offset ${offset}`);
+    throw new RangeError(`buffer must hold ${SIGNALFD_SIGINFO_SIZE} bytes from offset ${offset}; got buffer.length ${buffer.length}`);
   }
   const b = Buffer.isBuffer(buffer) ? buffer : Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   const o = offset;

@@ -249,10 +249,10 @@ function signalOrZero(signal: Signal, name: string): number {
  * `signal` 0 checks that the thread exists.
  */
 export function tgkill(tgid: number, tid: number, signal: Signal): void {
-  validateInteger(tgid, 'tgid', 1, INT32_MAX);
-  validateInteger(tid, 'tid', 1, INT32_MAX);
+  const group = validateInteger(tgid, 'tgid', 1, INT32_MAX);
+  const thread = validateInteger(tid, 'tid', 1, INT32_MAX);
   const sig = signalOrZero(signal, 'signal');
-  const r = libc().tgkill(tgid, tid, sig);
+  const r = libc().tgkill(group, thread, sig);
   if (r < 0) throw new SystemError('tgkill', -r);
 }
 
@@ -261,8 +261,8 @@ export function tgkill(tgid: number, tid: number, signal: Signal): void {
  * this one may signal, < -1 the process group -pid. `signal` 0 checks only.
  */
 export function kill(pid: number, signal: Signal): void {
-  validateInteger(pid, 'pid', -INT32_MAX, INT32_MAX);
+  const target = validateInteger(pid, 'pid', -INT32_MAX, INT32_MAX);
   const sig = signalOrZero(signal, 'signal');
-  const r = libc().kill(pid, sig);
+  const r = libc().kill(target, sig);
   if (r < 0) throw new SystemError('kill', -r);
 }

@@ -7,7 +7,7 @@ import { decodeSockaddr, encodeSockaddr, type SocketAddress } from './address';
 import { check, SystemError } from './errors';
 import { FileDescriptor } from './fd';
 import { libc } from './ffi/index';
-import { validateBoolean, validateBuffer, validateInteger } from './validate';
+import { describeValue, validateBoolean, validateBuffer, validateBufferList, validateInteger } from './validate';
 
 /** What `Socket.create()` makes: TCP over IPv4/IPv6, a Unix stream socket, UDP over IPv4/IPv6, a Unix datagram socket. */
 export type SocketKind = 'tcp4' | 'tcp6' | 'unix' | 'udp4' | 'udp6' | 'unix-dgram';
@@ -49,8 +49,9 @@ export class Socket extends FileDescriptor {
 
   /** A new non-blocking, close-on-exec socket of `kind`. */
   static create(kind: SocketKind): Socket {
-    const spec = KINDS[kind];
-    if (spec === undefined) throw new RangeError(`kind must be one of ${Object.keys(KINDS).join(', ')}; got ${String(kind)}`);
+    // Own keys only: 'toString' or '__proto__' must not reach socket(2) as garbage numbers.
+    const spec = typeof kind === 'string' && Object.prototype.hasOwnProperty.call(KINDS, kind) ? KINDS[kind] : undefined;
+    if (spec === undefined) throw new RangeError(`kind must be one of ${Object.keys(KINDS).join(', ')}; got ${describeValue(kind)}`);
     return new Socket(check(libc().socket(spec[0], spec[1] | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), 'socket'), kind);
   }
 
@@ -70,8 +71,8 @@ export class Socket extends FileDescriptor {
 
   /** listen(2): accept connections, `backlog` of them queued. */
   listen(backlog = 511): void {
-    validateInteger(backlog, 'backlog', 0, 65535);
-    check(libc().listen(this.use('listen'), backlog), 'listen', { fd: this.fd });
+    const n = validateInteger(backlog, 'backlog', 0, 65535);
+    check(libc().listen(this.use('listen'), n), 'listen', { fd: this.fd });
   }
 
   /** The next pending connection, or null (EAGAIN). */
@@ -111,8 +112,12 @@ export class Socket extends FileDescriptor {
 
   /** readv(2) into `buffers` in order: bytes read, 0 at EOF, null on EAGAIN. */
   readv(buffers: readonly Uint8Array[]): number | null {
-    const bufs = buffers.map((b, i) => validateBuffer(b, `buffers[${i}]`));
-    const r = libc().readv(this.use('readv'), bufs);
+    const bufs = validateBufferList(buffers, 'buffers');
+    const fd = this.use('readv');
+    // No iovec: the kernel reads nothing and returns 0; Node's readvSync (the
+    // ffi-rs data path) refuses an empty list with EINVAL, so answer here.
+    if (bufs.length === 0) return 0;
+    const r = libc().readv(fd, bufs);
     if (r === -EAGAIN) return null;
     if (r < 0) throw new SystemError('readv', -r, { fd: this.fd });
     return r;
@@ -132,8 +137,10 @@ export class Socket extends FileDescriptor {
 
   /** writev(2) from `buffers` in order: bytes the kernel took, null on EAGAIN. */
   writev(buffers: readonly Uint8Array[]): number | null {
-    const bufs = buffers.map((b, i) => validateBuffer(b, `buffers[${i}]`));
-    const r = libc().writev(this.use('writev'), bufs);
+    const bufs = validateBufferList(buffers, 'buffers');
+    const fd = this.use('writev');
+    if (bufs.length === 0) return 0; // as readv: the same answer from both bindings
+    const r = libc().writev(fd, bufs);
     if (r === -EAGAIN) return null;
     if (r < 0) throw new SystemError('writev', -r, { fd: this.fd });
     return r;
@@ -167,7 +174,7 @@ export class Socket extends FileDescriptor {
   /** shutdown(2): stop reading, writing (FIN) or both. */
   shutdown(how: 'read' | 'write' | 'both' = 'write'): void {
     const value = how === 'read' ? SHUT_RD : how === 'write' ? SHUT_WR : how === 'both' ? SHUT_RDWR : -1;
-    if (value < 0) throw new RangeError(`how must be 'read', 'write' or 'both'; got ${String(how)}`);
+    if (value < 0) throw new RangeError(`how must be 'read', 'write' or 'both'; got ${describeValue(how)}`);
     check(libc().shutdown(this.use('shutdown'), value), 'shutdown', { fd: this.fd });
   }
 

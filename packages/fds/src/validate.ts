@@ -1,3 +1,6 @@
+import { isIP } from 'node:net';
+import { IOV_MAX } from './constants';
+
 /**
  * Argument checks made before any syscall: a bad value throws a TypeError or
  * RangeError that names the parameter, and nothing reaches the kernel.
@@ -16,7 +19,9 @@ export function validateInteger(value: unknown, name: string, min: number, max: 
   if (typeof value !== 'number') throw new TypeError(`${name} must be a number; got ${describe(value)}`);
   if (!Number.isInteger(value)) throw new RangeError(`${name} must be an integer; got ${describe(value)}`);
   if (value < min || value > max) throw new RangeError(`${name} must be in [${min}, ${max}]; got ${value}`);
-  return value;
+  // -0 passes every comparison but is not an int32 to V8: Node's writeSync
+  // aborts the process on an assertion (args[3]->IsInt32()) when given it.
+  return value === 0 ? 0 : value;
 }
 
 /** The largest int32 (an fd, a C int). */
@@ -57,6 +62,30 @@ export function validateBuffer(value: unknown, name: string): Buffer {
   if (Buffer.isBuffer(value)) return value;
   if (ArrayBuffer.isView(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   throw new TypeError(`${name} must be a Buffer, TypedArray or DataView; got ${describe(value)}`);
+}
+
+/**
+ * An array of buffers for readv/writev: a non-array is a TypeError naming
+ * `name` (not `buffers.map is not a function`), each element (holes of a
+ * sparse array included) is checked as `name[i]`, and more than IOV_MAX elements is a RangeError.
+ */
+export function validateBufferList(value: unknown, name: string): Buffer[] {
+  if (!Array.isArray(value)) throw new TypeError(`${name} must be an array of Buffers, TypedArrays or DataViews; got ${describe(value)}`);
+  if (value.length > IOV_MAX) throw new RangeError(`${name} must hold at most ${IOV_MAX} buffers (IOV_MAX); got ${value.length}`);
+  // A plain loop, not map(): map skips the holes of a sparse array and would
+  // hand the FFI layer an undefined buffer (koffi throws its own error then).
+  const out: Buffer[] = new Array(value.length);
+  for (let i = 0; i < value.length; i++) out[i] = validateBuffer(value[i], `${name}[${i}]`);
+  return out;
+}
+
+/**
+ * An IPv4 or IPv6 address in text (no name lookup): a TypeError naming
+ * `name` for anything else, rather than a later one about `address.address`.
+ */
+export function validateIpAddress(value: unknown, name: string): string {
+  if (typeof value !== 'string' || isIP(value) === 0) throw new TypeError(`${name} must be an IPv4 or IPv6 address; got ${describe(value)}`);
+  return value;
 }
 
 /** `value` if it is a boolean, else a TypeError naming `name`. */

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { EPOLLIN, PidFd, SystemError, validateFunction, validateInteger } from '@reactor/fds';
+import { describeValue, EPOLLIN, PidFd, SystemError, validateFunction, validateInteger } from '@reactor/fds';
 import type { Dispatchable, LoopCore } from './source';
 
 /** How a watched child ended. */
@@ -42,12 +42,12 @@ export class ChildWatch implements Dispatchable {
     this.#core = core;
     this.#handler = validateFunction<ChildHandler>(handler, 'handler');
     if (typeof target === 'number') {
-      this.pid = validateInteger(target, 'pid', 1, 0x7fffffff);
+      this.pid = validateInteger(target, 'target', 1, 0x7fffffff);
     } else if (target !== null && typeof target === 'object' && typeof target.pid === 'number') {
-      this.pid = target.pid;
+      this.pid = validateInteger(target.pid, 'target.pid', 1, 0x7fffffff);
       this.#child = target;
     } else {
-      throw new TypeError('target must be a pid or a ChildProcess that has started (with a pid)');
+      throw new TypeError(`target must be a pid or a ChildProcess that has started (with a pid); got ${describeValue(target)}`);
     }
     this.#ref = options.ref !== false;
     this.#pidfd = PidFd.open(this.pid);

@@ -1,5 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { rawLibc } from '@reactor/fds';
+import { describeValue, rawLibc, validateInteger, validateOptions } from '@reactor/fds';
 import { Waker, type WakeupHandle } from './wakeup';
 
 /** Options of `Cluster.start()`. */
@@ -45,9 +46,11 @@ export class Cluster {
    * ffi-rs in several workers corrupted its heap).
    */
   static async start(options: ClusterOptions): Promise<Cluster> {
-    const threads = options.threads ?? (await import('node:os')).availableParallelism();
-    if (!Number.isInteger(threads) || threads < 1 || threads > 1024) throw new RangeError(`options.threads must be an integer in [1, 1024]; got ${threads}`);
-    if (typeof options.module !== 'string') throw new TypeError('options.module must be a module path');
+    const opts = validateOptions<ClusterOptions>(options);
+    const threads = opts.threads === undefined ? availableParallelism() : validateInteger(opts.threads, 'options.threads', 1, 1024);
+    if (typeof opts.module !== 'string') throw new TypeError(`options.module must be a module path; got ${describeValue(opts.module)}`);
+    const mode = opts.mode ?? 'thread';
+    if (mode !== 'thread' && mode !== 'node') throw new RangeError(`options.mode must be 'thread' or 'node'; got ${describeValue(mode)}`);
     // The binding must be loaded in the main thread too: ffi-rs loaded only
     // in workers crashed the process when they exited (FACTS §1).
     rawLibc();
@@ -55,7 +58,7 @@ export class Cluster {
     try {
       for (let index = 0; index < threads; index++) {
         const worker = new Worker(require.resolve('./cluster-worker'), {
-          workerData: { module: options.module, data: options.data, index, mode: options.mode ?? 'thread' },
+          workerData: { module: opts.module, data: opts.data, index, mode },
         });
         cluster.#exits.push(new Promise((resolve) => worker.once('exit', resolve)));
         cluster.#workers.push(worker);

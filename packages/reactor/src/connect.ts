@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { EPOLLOUT, Socket, SystemError, validateInteger, validateNonNegative, validateOptions } from '@reactor/fds';
+import { EPOLLOUT, Socket, SystemError, validateInteger, validateNonNegative, validateOptions, validateString } from '@reactor/fds';
 import { Connection, connectionOptionsFrom, type ConnectionOptions } from './connection';
 import { trackOwned, untrackOwned } from './owned';
 import type { Reactor } from './reactor';
@@ -57,7 +57,7 @@ export async function connect(loop: Reactor, options: ConnectOptions): Promise<C
     }
   } else {
     port = validateInteger(opts.port, 'options.port', 1, 65535);
-    const host = opts.host ?? '127.0.0.1';
+    const host = opts.host === undefined ? '127.0.0.1' : validateString(opts.host, 'options.host');
     address = isIP(host) ? host : (await lookup(host)).address;
     const v6 = isIP(address) === 6;
     socket = Socket.create(v6 ? 'tcp6' : 'tcp4');

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import {
   EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, Socket, SystemError,
-  validateFunction, validateInteger, validateNonNegative,
+  validateBuffer, validateFunction, validateInteger, validateNonNegative,
   type SocketAddress,
 } from '@reactor/fds';
 import type { IoWatch } from './io-watch';
@@ -226,7 +226,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       (error as NodeJS.ErrnoException).code = 'ERR_STREAM_WRITE_AFTER_END';
       throw error;
     }
-    let chunk = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    // validateBuffer: a number or a plain object threw Node's own TypeError about Buffer.from's "first argument".
+    let chunk = typeof data === 'string' ? Buffer.from(data, 'utf8') : validateBuffer(data, 'data');
     if (chunk.length === 0) return this.#queuedBytes < this.highWaterMark;
     // A view of the loop's read buffer (echoing a 'data' chunk, relaying a
     // datagram) would be overwritten by the next read before the flush: copy that one.

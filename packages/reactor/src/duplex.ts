@@ -1,5 +1,6 @@
 import { Duplex } from 'node:stream';
-import type { Connection } from './connection';
+import { describeValue } from '@reactor/fds';
+import { Connection } from './connection';
 
 /**
  * A Node `stream.Duplex` over a Connection, for `pipeline()` and stream
@@ -8,6 +9,7 @@ import type { Connection } from './connection';
  * read buffer, because streams keep chunks.
  */
 export function toDuplex(connection: Connection): Duplex {
+  if (!(connection instanceof Connection)) throw new TypeError(`connection must be a Connection; got ${describeValue(connection)}`);
   let pendingWriteCallback: ((error?: Error | null) => void) | undefined;
   const duplex = new Duplex({
     read() {

@@ -1,4 +1,4 @@
-import { EPOLLET, EPOLLONESHOT, SystemError, validateFunction, validateInteger, type FdLike } from '@reactor/fds';
+import { EPOLLET, EPOLLONESHOT, SystemError, validateFdNumber, validateFunction, validateInteger, type FdLike } from '@reactor/fds';
 import type { Dispatchable, LoopCore } from './source';
 
 /** Called with the ready epoll bits (EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP …) and the watch. */
@@ -41,7 +41,8 @@ export class IoWatch implements Dispatchable {
   constructor(core: LoopCore, target: FdLike, events: number, handler: IoHandler, options: WatchOptions) {
     this.#core = core;
     this.#handler = validateFunction<IoHandler>(handler, 'handler');
-    this.fd = typeof target === 'number' ? target : target.fd;
+    // The same check as Epoll's: a null target threw "Cannot read properties of null".
+    this.fd = typeof target === 'object' && target !== null ? validateFdNumber(target.fd, 'fd.fd') : validateFdNumber(target, 'fd');
     validateInteger(events, 'events', 0, 0xffffffff);
     this.#mode = (options.edge ? EPOLLET : 0) | (options.oneshot ? EPOLLONESHOT : 0);
     this.#events = events;
@@ -74,6 +75,10 @@ export class IoWatch implements Dispatchable {
   modify(events: number): void {
     validateInteger(events, 'events', 0, 0xffffffff);
     this.#ensureActive('modify');
+    // The fd was closed and its number registered again by someone else: the
+    // kernel has no registration of ours to change (ENOENT), and changing the
+    // number's would change theirs.
+    if (!this.#core.isCurrent(this.fd, this.#token)) throw new SystemError('epoll_ctl', ENOENT, { fd: this.fd });
     this.#core.epoll.modify(this.fd, (events | this.#mode) >>> 0, this.#token);
     this.#events = events;
   }
@@ -96,9 +101,13 @@ export class IoWatch implements Dispatchable {
     const token = this.#token;
     if (token === 0) return;
     this.#token = 0;
+    // Asked before unregister forgets it: was the number still ours in the set?
+    const current = this.#core.isCurrent(this.fd, token);
     this.#core.unregister(token);
     if (this.#ref) this.#core.addRefs(-1);
-    if (this.#core.closed) return;
+    // Closed and its number reused by a newer registration: deleting the
+    // number would silently drop that one (its handler never ran again).
+    if (this.#core.closed || !current) return;
     try {
       this.#core.epoll.delete(this.fd);
     } catch (error) {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
-import { EPOLLIN, Socket, SystemError, validateInteger, validateOptions, type SocketAddress } from '@reactor/fds';
+import { EPOLLIN, Socket, SystemError, validateInteger, validateOptions, validateIpAddress, type SocketAddress } from '@reactor/fds';
 import { Connection, connectionOptionsFrom, type ConnectionOptions } from './connection';
 import type { IoWatch } from './io-watch';
 import { trackOwned, untrackOwned } from './owned';
@@ -102,7 +102,7 @@ export class Listener extends EventEmitter<ListenerEvents> {
       this.#unixPath = abstract ? undefined : path;
     } else {
       const port = validateInteger(opts.port, 'options.port', 0, 65535);
-      const host = opts.host ?? '127.0.0.1';
+      const host = opts.host === undefined ? '127.0.0.1' : validateIpAddress(opts.host, 'options.host');
       const v6 = host.includes(':');
       socket = Socket.create(v6 ? 'tcp6' : 'tcp4');
       try {

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { Epoll, validateFunction, validateInteger, validateOptions, type FdLike } from '@reactor/fds';
+import { describeValue, Epoll, validateFunction, validateInteger, validateOptions, type FdLike } from '@reactor/fds';
 import type { Logger } from 'pino';
 import { ChildWatch, type ChildHandler } from './children';
 import { connect as openConnection, type ConnectOptions } from './connect';
@@ -14,6 +14,7 @@ import { watchReadable, type NodePollHandle } from './node-poll';
 import { SignalSource, type SignalHandler, type SignalSubscription } from './signals';
 import type { Dispatchable, LoopCore, SourceContext } from './source';
 import { emptyStats, type ReactorStats } from './stats';
+import { ReactorClosedError } from './errors';
 import { Timer, TimerQueue, validateDelay, type TimerCallback, type TimerClock, type TimerOptions } from './timers';
 import { Waker, WakeupChannel, type MessageHandler, type WakeupHandle } from './wakeup';
 
@@ -62,6 +63,9 @@ export class Reactor {
   readonly logger: Logger;
   readonly #epoll: Epoll;
   readonly #targets = new Map<number, Dispatchable>();
+  /** fd → the token of its live registration, and back (for LoopCore.isCurrent). */
+  readonly #tokenOfFd = new Map<number, number>();
+  readonly #fdOfToken = new Map<number, number>();
   readonly #counters = emptyStats();
   readonly #onError: 'log' | 'stop' | ErrorHook;
   readonly #keepAlive: boolean;
@@ -89,7 +93,7 @@ export class Reactor {
     this.logger = opts.logger ?? getDefaultLogger();
     const onError = opts.onError ?? 'log';
     if (onError !== 'log' && onError !== 'stop' && typeof onError !== 'function') {
-      throw new TypeError(`options.onError must be 'log', 'stop' or a function; got ${String(onError)}`);
+      throw new TypeError(`options.onError must be 'log', 'stop' or a function; got ${describeValue(onError)}`);
     }
     this.#onError = onError;
     this.#keepAlive = opts.keepAlive === true;
@@ -104,7 +108,11 @@ export class Reactor {
       register: (fd, events, target) => this.#register(fd, events, target),
       unregister: (token) => {
         this.#targets.delete(token);
+        const fd = this.#fdOfToken.get(token);
+        this.#fdOfToken.delete(token);
+        if (fd !== undefined && this.#tokenOfFd.get(fd) === token) this.#tokenOfFd.delete(fd);
       },
+      isCurrent: (fd, token) => this.#tokenOfFd.get(fd) === token,
       addRefs: (delta) => this.#addRefs(delta),
       reportError: (error, context) => this.#reportError(error, context),
       requestTurn: () => this.#requestTurn(),
@@ -331,6 +339,8 @@ export class Reactor {
     this.#signals?.close();
     this.#wakeup.close();
     this.#targets.clear();
+    this.#tokenOfFd.clear();
+    this.#fdOfToken.clear();
     this.#deferred = [];
     this.#epoll.close();
     this.logger.debug('reactor closed');
@@ -349,7 +359,7 @@ export class Reactor {
   // ---- internals -----------------------------------------------------------
 
   #beginRun(mode: RunMode): void {
-    if (this.#state === 'closed') throw new Error('run: the reactor is closed');
+    if (this.#state === 'closed') throw new ReactorClosedError('run');
     if (this.#state === 'running') throw new Error('run: the reactor is already running');
     this.#state = 'running';
     this.#mode = mode;
@@ -391,6 +401,12 @@ export class Reactor {
     const token = this.#nextToken++;
     this.#epoll.add(fd, events, token);
     this.#targets.set(token, target);
+    // The kernel took the number: any earlier registration of it is gone with
+    // its closed file, and this one is the fd's now (see LoopCore.isCurrent).
+    const stale = this.#tokenOfFd.get(fd);
+    if (stale !== undefined) this.#fdOfToken.delete(stale);
+    this.#tokenOfFd.set(fd, token);
+    this.#fdOfToken.set(token, fd);
     return token;
   }
 
@@ -519,7 +535,7 @@ export class Reactor {
     const opts = validateOptions<TimerOptions>(options);
     const clock = opts.clock ?? 'monotonic';
     if (clock !== 'monotonic' && clock !== 'realtime' && clock !== 'boottime') {
-      throw new RangeError(`options.clock must be 'monotonic', 'realtime' or 'boottime'; got ${String(clock)}`);
+      throw new RangeError(`options.clock must be 'monotonic', 'realtime' or 'boottime'; got ${describeValue(clock)}`);
     }
     let queue = this.#timerQueues.get(clock);
     if (queue === undefined) {
@@ -530,6 +546,6 @@ export class Reactor {
   }
 
   #ensureOpen(operation: string): void {
-    if (this.#state === 'closed') throw new Error(`${operation}: the reactor is closed`);
+    if (this.#state === 'closed') throw new ReactorClosedError(operation);
   }
 }

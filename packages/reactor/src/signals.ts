@@ -3,6 +3,7 @@ import {
   type SignalInfo,
 } from '@reactor/fds';
 import { canRouteProcessSignals, routeSignal, unrouteSignal } from './signal-router';
+import { ReactorClosedError } from './errors';
 import type { Dispatchable, LoopCore } from './source';
 
 /** Called with the decoded siginfo of each signal delivered. */
@@ -91,7 +92,7 @@ export class SignalSource implements Dispatchable {
   subscribe(signal: string | number, handler: SignalHandler, options: { ref?: boolean } = {}): SignalSubscription {
     const signo = signalNumber(signal);
     validateFunction(handler, 'handler');
-    if (this.core.closed) throw new Error('the reactor is closed');
+    if (this.core.closed) throw new ReactorClosedError('onSignal');
     const ref = options.ref !== false;
     const sub = new SignalSubscription(this, signo, handler, ref);
     let list = this.#bySignal.get(signo);

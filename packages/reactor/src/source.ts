@@ -32,6 +32,13 @@ export interface LoopCore {
   register(fd: number, events: number, target: Dispatchable): number;
   /** Forget a token: events already fetched for it are dropped. */
   unregister(token: number): void;
+  /**
+   * Whether `token` is still the registration of `fd` in the epoll set. It is
+   * not once the fd was closed without being removed and its number was
+   * registered again (the kernel dropped the old one with the file): an
+   * epoll_ctl on the number then would change the new registration.
+   */
+  isCurrent(fd: number, token: number): boolean;
   /** Count a source that keeps the loop alive (+1) or stops doing so (-1). */
   addRefs(delta: number): void;
   /** A handler threw: log it, call the error hook, or stop the loop. */

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { clockNow, EPOLLIN, SystemError, TimerFd, validateFunction, validateNonNegative } from '@reactor/fds';
 import { TimerHeap, type HeapEntry } from './timer-heap';
+import { ReactorClosedError } from './errors';
 import type { Dispatchable, LoopCore } from './source';
 
 /**
@@ -22,6 +23,8 @@ export interface TimerOptions {
 }
 
 const ECANCELED = 125;
+/** The furthest the timerfd is armed at once: 2^62 ns, ~146 years (the kernel's limit is 2^63-1). */
+const MAX_ARM_NS = 2 ** 62;
 
 /**
  * A scheduled callback. Cancel it, refresh it (same delay, from now), or
@@ -168,7 +171,7 @@ export class TimerQueue implements Dispatchable {
   }
 
   schedule(timer: Timer, deadline: number): void {
-    if (this.core.closed) throw new Error('the reactor is closed');
+    if (this.core.closed) throw new ReactorClosedError('timer');
     if (timer.pending) this.#unlink(timer);
     else if (timer.hasRef()) this.core.addRefs(1);
     this.#size++;
@@ -246,14 +249,18 @@ export class TimerQueue implements Dispatchable {
     }
     if (head.deadline === this.#armed) return;
     const fd = this.#ensureFd();
+    // A deadline past MAX_ARM_NS (after(Number.MAX_SAFE_INTEGER), at(1e300))
+    // arms the timerfd for MAX_ARM_NS instead: the kernel takes nothing past
+    // 2^64-1 ns (the loop died on a RangeError from inside flush), and when
+    // that wake comes the deadline is not due, so the queue just re-arms.
     if (this.clock === 'monotonic') {
       // Relative arming: never early, because the deadline was computed from
       // the same clock and the delay is rounded up to the next nanosecond.
-      const delayNs = Math.max(1, Math.ceil((head.deadline - performance.now()) * 1e6));
+      const delayNs = Math.min(MAX_ARM_NS, Math.max(1, Math.ceil((head.deadline - performance.now()) * 1e6)));
       fd.set({ initialNs: BigInt(delayNs) });
     } else {
-      const deadlineNs = BigInt(Math.ceil(head.deadline * 1e6));
-      fd.set({ initialNs: deadlineNs > 0n ? deadlineNs : 1n, absolute: true, cancelOnSet: this.clock === 'realtime' });
+      const deadlineNs = Math.min(MAX_ARM_NS, Math.max(1, Math.ceil(head.deadline * 1e6)));
+      fd.set({ initialNs: BigInt(deadlineNs), absolute: true, cancelOnSet: this.clock === 'realtime' });
     }
     this.#armed = head.deadline;
   }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { EPOLLIN, Socket, validateOptions, type SocketAddress } from '@reactor/fds';
+import { EPOLLIN, Socket, validateBuffer, validateInteger, validateOptions, validateIpAddress, type SocketAddress } from '@reactor/fds';
 import type { IoWatch } from './io-watch';
 import { trackOwned, untrackOwned } from './owned';
 import { loopReadBuffer } from './read-buffer';
@@ -45,13 +45,15 @@ export class UdpSocket extends EventEmitter<UdpEvents> {
   constructor(loop: Reactor, options?: UdpBindOptions) {
     super();
     const opts = validateOptions<UdpBindOptions>(options);
-    const host = opts.host ?? '127.0.0.1';
+    const host = opts.host === undefined ? '127.0.0.1' : validateIpAddress(opts.host, 'options.host');
     const v6 = host.includes(':');
-    this.#maxReads = opts.maxReadsPerTurn ?? 64;
+    const port = opts.port === undefined ? 0 : validateInteger(opts.port, 'options.port', 0, 65535);
+    // Checked: a NaN or negative count read no datagram at all, silently.
+    this.#maxReads = opts.maxReadsPerTurn === undefined ? 64 : validateInteger(opts.maxReadsPerTurn, 'options.maxReadsPerTurn', 1, 65536);
     const socket = Socket.create(v6 ? 'udp6' : 'udp4');
     try {
       if (opts.reusePort) socket.setReusePort(true);
-      socket.bind({ family: v6 ? 'ipv6' : 'ipv4', address: host, port: opts.port ?? 0 });
+      socket.bind({ family: v6 ? 'ipv6' : 'ipv4', address: host, port });
     } catch (error) {
       socket.close();
       throw error;
@@ -70,7 +72,7 @@ export class UdpSocket extends EventEmitter<UdpEvents> {
 
   /** Send one datagram; false if the kernel's buffer is full (EAGAIN: the datagram is dropped). */
   send(data: Uint8Array | string, to: SocketAddress): boolean {
-    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    const buf = typeof data === 'string' ? Buffer.from(data) : validateBuffer(data, 'data');
     return this.socket.sendTo(buf, to) !== null;
   }
 

@@ -95,7 +95,13 @@ export class Waker {
    * (back-pressure: retry later) or the loop is closed.
    */
   post(value: unknown): boolean {
-    const bytes = serialize(value);
+    let bytes: Buffer;
+    try {
+      bytes = serialize(value);
+    } catch (error) {
+      // A DOMException (DataCloneError) would not say which argument was wrong.
+      throw new TypeError(`value must be structured-cloneable: ${(error as Error).message}`, { cause: error });
+    }
     const state = this.#state;
     const ring = this.#ring;
     if (bytes.length + 4 > ring.length) throw new RangeError(`message of ${bytes.length} bytes is larger than the wake-up ring (${ring.length - 4})`);

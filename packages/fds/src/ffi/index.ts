@@ -1,6 +1,7 @@
 import { createFfiRsLibc } from './ffi-rs';
 import { createKoffiLibc } from './koffi';
 import type { BindingName, Libc } from './types';
+import { describeValue } from '../validate';
 
 export type { BindingName, Libc } from './types';
 
@@ -17,7 +18,7 @@ function isBindingName(value: unknown): value is BindingName {
 export function bindingFromEnv(env: NodeJS.ProcessEnv = process.env): BindingName {
   const value = env.REACTOR_FFI;
   if (value === undefined || value === '') return 'ffi-rs';
-  if (!isBindingName(value)) throw new RangeError(`REACTOR_FFI must be one of ${BINDINGS.join(', ')}; got ${JSON.stringify(value)}`);
+  if (!isBindingName(value)) throw new RangeError(`REACTOR_FFI must be one of ${BINDINGS.join(', ')}; got ${describeValue(value)}`);
   return value;
 }
 
@@ -26,7 +27,7 @@ export function bindingFromEnv(env: NodeJS.ProcessEnv = process.env): BindingNam
  * another binding throw: fds made through one binding stay with it).
  */
 export function useBinding(name: BindingName): void {
-  if (!isBindingName(name)) throw new TypeError(`binding must be one of ${BINDINGS.join(', ')}; got ${String(name)}`);
+  if (!isBindingName(name)) throw new TypeError(`binding must be one of ${BINDINGS.join(', ')}; got ${describeValue(name)}`);
   if (active !== undefined && active.name !== name) {
     throw new Error(`the ${active.name} binding is already in use; choose the binding before making any fd`);
   }
