@@ -8,6 +8,7 @@ import { bindingName, fixture, JsonChild, record, resetRecord, scale, SHORT } fr
 
 const HELD = scale(10_000, 1_000);
 const CHURN = scale(100_000, 5_000);
+const ECHO_ROUNDS = scale(20, 3);
 const CLIENT_PROCESSES = 4;
 // Spread over 4 loopback addresses: 4 × 28k ephemeral ports for the churn's TIME_WAITs.
 const HOSTS = ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'];
@@ -58,7 +59,7 @@ describe(`load (${bindingName()}, ${SHORT ? 'short' : 'full'} scale)`, () => {
     expect(during.fds - before.fds).toBe(HELD);
 
     const rounds: number[] = [];
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < ECHO_ROUNDS; round++) {
       const t = performance.now();
       const echoed = await Promise.all(clients.map((c) => c.ask('echo', (m) => 'echoed' in m, 120000)));
       expect(echoed.reduce((n, m) => n + (m.echoed as number), 0)).toBe(HELD);
