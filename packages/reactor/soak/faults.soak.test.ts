@@ -132,7 +132,10 @@ describe(`faults (${bindingName()}, ${SHORT ? 'short' : 'full'} scale)`, () => {
     // Half say nothing; half trickle a byte every 2 × the timeout (slowloris pacing, too slow for it).
     const closedAt: number[] = [];
     const silent = await openClients(port, idle, (s) => s.once('close', () => closedAt.push(performance.now() - t0)));
-    const trickle: NodeJS.Timeout[] = silent.slice(0, idle / 2).map((s) => setInterval(() => !s.destroyed && s.write('.'), idleTimeoutMs * 2));
+    const trickle: NodeJS.Timeout[] = silent.slice(0, idle / 2).map((s) => {
+      s.write('.'); // it has spoken once; then each gap is longer than the timeout
+      return setInterval(() => !s.destroyed && s.write('.'), idleTimeoutMs * 2);
+    });
     const talkers = await openClients(port, chatty);
     const talk = setInterval(() => talkers.forEach((s) => s.write('ping')), idleTimeoutMs / 5);
     try {
