@@ -84,9 +84,15 @@ export class RespParser {
     this.limits = { ...LIMITS, ...limits };
   }
 
-  /** Whether bytes are held that may contain more commands (call `feed` with an empty chunk to go on). */
+  /**
+   * Whether the last `feed` stopped early (`onCommand` returned false) with
+   * bytes left that may hold more commands: call `feed` with an empty chunk
+   * to go on. An unfinished command waiting for its next bytes is not
+   * pending: feeding nothing cannot finish it (callers looping while
+   * `pending` spun forever on a command split across two reads).
+   */
   get pending(): boolean {
-    return this.#restLength > 0;
+    return this.#stop && this.#restLength > 0;
   }
 
   /** Bytes held for a request in progress (for tests and stats). */
