@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { bindingName, fixture, record, resetRecord, round, scale, SHORT } from './helpers';
 
-const RUNS = scale(10, 3);
+const RUNS = scale(10, 2);
 const EXIT_LIMIT_MS = 10000;
 
 interface Outcome {

@@ -116,7 +116,9 @@ describe(`faults (${bindingName()}, ${SHORT ? 'short' : 'full'} scale)`, () => {
   test('idle timeouts cut silent and trickling peers (slowloris); chatty ones stay', async () => {
     const idle = scale(2000, 200);
     const chatty = scale(200, 20);
-    const idleTimeoutMs = 300;
+    // Generous against scheduling stalls on a loaded 2-core machine: a chatty
+    // peer speaks every timeout/10, so only a stall of 0.9 s could cut it.
+    const idleTimeoutMs = 1000;
     const fdsBefore = fdCount();
     using loop = new Reactor({ logger: quiet });
     let timeouts = 0;
@@ -137,10 +139,10 @@ describe(`faults (${bindingName()}, ${SHORT ? 'short' : 'full'} scale)`, () => {
       return setInterval(() => !s.destroyed && s.write('.'), idleTimeoutMs * 2);
     });
     const talkers = await openClients(port, chatty);
-    const talk = setInterval(() => talkers.forEach((s) => s.write('ping')), idleTimeoutMs / 5);
+    const talk = setInterval(() => talkers.forEach((s) => s.write('ping')), idleTimeoutMs / 10);
     try {
       await waitFor(() => closedAt.length === idle, 20000, 'every idle peer cut');
-      await sleep(idleTimeoutMs * 2);
+      await sleep(idleTimeoutMs);
       expect(talkers.every((s) => !s.destroyed)).toBe(true);
     } finally {
       clearInterval(talk);
