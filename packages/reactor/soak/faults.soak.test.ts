@@ -222,7 +222,7 @@ describe(`faults (${bindingName()}, ${SHORT ? 'short' : 'full'} scale)`, () => {
     const fdsBefore = fdCount();
     const errors = new Map<string, number>();
     using loop = new Reactor({ logger: quiet, onError: (_e, ctx) => errors.set(ctx.kind, (errors.get(ctx.kind) ?? 0) + 1) });
-    let thrown = { timer: 0, io: 0, data: 0, connection: 0, defer: 0, signal: 0 };
+    const thrown = { timer: 0, io: 0, data: 0, connection: 0, defer: 0, signal: 0 };
     const boom = (what: keyof typeof thrown): never => {
       thrown[what]++;
       throw new Error(`throws on every ${what}`);
@@ -275,7 +275,6 @@ describe(`faults (${bindingName()}, ${SHORT ? 'short' : 'full'} scale)`, () => {
     for (const n of Object.values(thrown)) expect(n).toBeGreaterThan(0);
     expect(fdCount()).toBe(fdsBefore);
     record('faults', { throwingHandlers: { durationMs, thrown, reportedByKind: Object.fromEntries(errors), bytesEchoedMeanwhile: echoed } });
-    thrown = { timer: 0, io: 0, data: 0, connection: 0, defer: 0, signal: 0 };
   });
 
   test('sources closed from their own handler and from another handler of the same batch: no stale call, each fd closed once', async () => {

@@ -70,12 +70,6 @@ export async function waitFor(condition: () => boolean, ms: number, what: string
   }
 }
 
-/** Let the GC give back what it can before RSS is read (jest runs with --expose-gc only on request). */
-export async function settle(): Promise<void> {
-  (globalThis as { gc?: () => void }).gc?.();
-  await sleep(200);
-}
-
 /**
  * A child Node process speaking one JSON object per stdout line: the soak
  * clients and servers in fixtures/. `message(pred)` waits for a matching one.
