@@ -112,7 +112,7 @@ function main() {
     '# Soak and fault suite: figures',
     '',
     `Written by \`pnpm test:soak\` (packages/reactor/soak/write-results.js) on ${new Date().toISOString()}.`,
-    `Machine: ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Linux ${os.release()}, Node ${process.version}.`,
+    `Machine: ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Linux ${os.release()}, Node ${process.version}; load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} (1 / 5 / 15 min: other work on the machine slows the figures).`,
     `Scale: ${[...scales].join(', ')} (SOAK_SCALE=short is the CI size); binding: ${[...bindings].join(', ')}.`,
     'RSS and HWM are VmRSS and VmHWM from /proc/<pid>/status, in MiB, of the server under test.',
   ].join('\n');
