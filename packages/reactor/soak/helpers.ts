@@ -30,6 +30,7 @@ export function record(name: string, figures: Record<string, unknown>): void {
   }
   const merged = { ...previous, ...figures, scale: SHORT ? 'short' : 'full', binding: process.env.REACTOR_FFI ?? 'ffi-rs', recordedAt: new Date().toISOString() };
   writeFileSync(file, `${JSON.stringify(merged, null, 2)}\n`);
+  (require('./write-results.js') as { write: () => void }).write();
 }
 
 /** Start a file's results afresh (figures of an earlier run must not leak in). */

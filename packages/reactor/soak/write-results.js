@@ -1,6 +1,6 @@
-// jest's globalTeardown for the soak suite (and runnable alone:
-// `node packages/reactor/soak/write-results.js`): gathers results/*.json,
-// which each soak file writes, into RESULTS.md beside this file.
+// Gathers results/*.json, which each soak file writes, into RESULTS.md beside
+// this file. Called after every record(), as jest's globalTeardown for the
+// soak suite, and runnable alone: `node packages/reactor/soak/write-results.js`.
 const { readdirSync, readFileSync, writeFileSync } = require('node:fs');
 const os = require('node:os');
 const { join } = require('node:path');
@@ -121,4 +121,6 @@ function main() {
 }
 
 module.exports = async () => main();
+/** Rebuild RESULTS.md now (each `record()` does, so it is current even if the teardown does not run). */
+module.exports.write = main;
 if (require.main === module) main();
