@@ -20,31 +20,51 @@ function errorResponse(status: number, message: string): Buffer {
 
 /** Serve one connection: frame requests (several may come in one read) and answer each. */
 export function serve(conn: Connection): void {
+  // The start of a request not yet complete, or requests waiting for 'drain'.
   let pending: Buffer | undefined;
   conn.setNoDelay(true);
   conn.on('error', () => undefined);
-  conn.on('data', (chunk) => {
-    // `chunk` is only valid now: keep a copy of an unfinished request only.
-    let buf = pending === undefined ? chunk : Buffer.concat([pending, chunk]);
-    pending = undefined;
+  const answer = (input: Buffer): void => {
+    let buf = input;
     try {
-      for (;;) {
+      while (buf.length > 0) {
         const req = parseRequest(buf);
         if (req === null) break;
         if (!req.keepAlive) {
           conn.end(OK_CLOSE);
           return;
         }
-        conn.write(OK_KEEP);
+        const more = conn.write(OK_KEEP);
         buf = buf.subarray(req.length);
-        if (buf.length === 0) break;
+        if (!more) {
+          // Back-pressure: a client that pipelines requests without reading
+          // the responses is no longer read, and what it already sent waits
+          // for 'drain'. (Without this, its queued responses grew with every
+          // request it sent: 140 MiB of server memory for 60 MiB of requests.)
+          pending = buf.length > 0 ? Buffer.from(buf) : undefined;
+          conn.pause();
+          conn.once('drain', () => {
+            if (conn.destroyed) return;
+            conn.resume();
+            const rest = pending;
+            pending = undefined;
+            if (rest !== undefined) answer(rest);
+          });
+          return;
+        }
       }
     } catch (error) {
       if (error instanceof HttpError) conn.end(errorResponse(error.status, error.message));
       else conn.destroy(error as Error);
       return;
     }
+    // `buf` may be a view of the loop's read buffer: keep a copy of an unfinished request only.
     if (buf.length > 0) pending = Buffer.from(buf);
+  };
+  conn.on('data', (chunk) => {
+    const buf = pending === undefined ? chunk : Buffer.concat([pending, chunk]);
+    pending = undefined;
+    answer(buf);
   });
 }
 

@@ -123,6 +123,17 @@ describe('RESP parser', () => {
     expect(parser.pending).toBe(false);
   });
 
+  test('an unfinished command is not pending: feeding nothing cannot finish it', () => {
+    const parser = new RespParser();
+    const seen: string[] = [];
+    for (const partial of ['PIN', '*1\r\n$4\r\nPI', '*2\r\n$3\r\nGET\r\n']) {
+      parser.feed(bin(partial), (args: Buffer[]) => void seen.push(args[0]!.toString()));
+      expect(parser.pending).toBe(false);
+      parser.feed(bin(partial.startsWith('PIN') ? 'G\r\n' : partial.startsWith('*1') ? 'NG\r\n' : '$1\r\nk\r\n'), (args: Buffer[]) => void seen.push(args[0]!.toString()));
+    }
+    expect(seen).toEqual(['PING', 'PING', 'GET']);
+  });
+
   test('property: random commands round-trip through encode → parse, split anywhere', () => {
     const arg = fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a));
     const command = fc.array(arg, { minLength: 1, maxLength: 6 });
@@ -278,6 +289,17 @@ describe.each(['kv', 'kv-node'])('%s server', (name) => {
     await waitFor(() => slow.received().length > 0, 5000, 'the reply to the split request');
     expect(slow.received().toString('latin1')).toBe('$-1\r\n');
     slow.socket.destroy();
+  });
+
+  test('a command split across two reads is answered (the server spun forever on the first half)', async () => {
+    const c = await client(server.port);
+    c.socket.write('PIN');
+    await new Promise((r) => setTimeout(r, 50));
+    c.socket.write('G\r\n*1\r\n$4\r\nPI');
+    await new Promise((r) => setTimeout(r, 50));
+    c.socket.write('NG\r\n');
+    await waitFor(() => c.received().toString() === '+PONG\r\n+PONG\r\n', 5000, 'two PONGs');
+    c.socket.destroy();
   });
 
   test('QUIT: +OK, then closed', async () => {

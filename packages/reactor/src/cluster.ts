@@ -55,6 +55,10 @@ export class Cluster {
     // in workers crashed the process when they exited (FACTS §1).
     rawLibc();
     const cluster = new Cluster();
+    // At process exit (process.exit(), an uncaught exception) Node terminates
+    // the threads and waits for them, but a thread blocked in epoll_wait never
+    // notices: wake every loop so that the process can end (it hung otherwise).
+    process.once('exit', cluster.#wakeAllAtExit);
     try {
       for (let index = 0; index < threads; index++) {
         const worker = new Worker(require.resolve('./cluster-worker'), {
@@ -90,8 +94,13 @@ export class Cluster {
     for (const waker of this.#wakers) waker.post(message);
   }
 
+  readonly #wakeAllAtExit = (): void => {
+    for (const waker of this.#wakers) waker.stopLoop();
+  };
+
   /** Stop every loop and wait for its thread to exit; resolves with the exit codes. */
   async stop(): Promise<number[]> {
+    process.removeListener('exit', this.#wakeAllAtExit);
     for (const waker of this.#wakers) waker.stopLoop();
     // A thread that never answered has no waker: end it the hard way. One that
     // answered with a failure has closed its loop and is ending by itself

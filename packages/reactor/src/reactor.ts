@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { isMainThread } from 'node:worker_threads';
 import { describeValue, Epoll, validateFunction, validateInteger, validateOptions, type FdLike } from '@reactor/fds';
 import type { Logger } from 'pino';
 import { ChildWatch, type ChildHandler } from './children';
@@ -39,6 +40,18 @@ export interface ReactorOptions {
   wakeupRingBytes?: number;
 }
 
+
+/**
+ * The longest a worker thread's runBlocking() waits in epoll_wait before
+ * turning again. When the main thread exits (process.exit(), an uncaught
+ * exception), Node terminates each worker and waits for it; a worker inside
+ * an endless epoll_wait never sees that, and the process hangs (FACTS §4).
+ * Returning to JavaScript once a second lets the termination through. The
+ * main thread waits without a bound: nothing can call process.exit() there
+ * while it waits. Cluster wakes its threads at exit at once; this bound is
+ * for loops on the user's own workers.
+ */
+const WORKER_MAX_WAIT_MS = 1000;
 
 /** Shared by every timer made without options (never mutated). */
 const NO_TIMER_OPTIONS: TimerOptions = Object.freeze({});
@@ -299,7 +312,9 @@ export class Reactor {
    * return when the loop stops. The fastest mode, for a worker thread or a
    * program that needs nothing else from Node: Node's own loop on this
    * thread does not turn until this returns (no promise continuation,
-   * setTimeout or node:net callback runs meanwhile).
+   * setTimeout or node:net callback runs meanwhile). On a worker thread a
+   * wait lasts at most a second, so that the process can still exit
+   * (process.exit(), an uncaught exception) while the loop runs.
    */
   runBlocking(): void {
     this.#beginRun('thread');
@@ -307,7 +322,7 @@ export class Reactor {
     try {
       while (!this.#stopRequested) {
         if (!this.#alive()) break;
-        this.#turn(this.#deferred.length > 0 ? 0 : -1);
+        this.#turn(this.#deferred.length > 0 ? 0 : isMainThread ? -1 : WORKER_MAX_WAIT_MS);
       }
     } catch (error) {
       this.#stopError ??= error;

@@ -18,6 +18,16 @@ describe(`the process always exits (${bindingName()})`, () => {
     expect(c.lines).toEqual(['worker exit 0']);
   });
 
+  test('on process.exit() with Cluster threads blocked in epoll_wait (they hung the process)', async () => {
+    const c = new ChildUnderTest([fixture('exit-cases.js'), 'cluster-exit']);
+    expect(await c.exited).toEqual({ code: 0, signal: null });
+  });
+
+  test('on process.exit() with a runBlocking() loop on a worker of our own and nothing to wake it', async () => {
+    const c = new ChildUnderTest([fixture('exit-cases.js'), 'own-worker-exit']);
+    expect(await c.exited).toEqual({ code: 0, signal: null });
+  });
+
   test('on an unhandled handler error', async () => {
     const c = new ChildUnderTest([fixture('exit-cases.js'), 'unhandled']);
     const { code } = await c.exited;
