@@ -16,8 +16,10 @@ export interface BarChart {
 }
 
 const COLOURS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948'];
-const WIDTH = 900;
-const LABEL_WIDTH = 270;
+/** Width of the bars' area and the values after them; the label column grows with the longest label. */
+const PLOT_AND_VALUES_WIDTH = 630;
+/** Approximate pixels per character of a 12 px sans-serif label (wide enough for digits and capitals). */
+const CHAR_WIDTH = 7;
 const VALUE_WIDTH = 90;
 const BAR_HEIGHT = 16;
 const ROW_GAP = 12;
@@ -45,13 +47,17 @@ export function barLength(value: number, max: number, plotWidth: number): number
 }
 
 export function barChart(chart: BarChart): string {
-  const plotWidth = WIDTH - LABEL_WIDTH - VALUE_WIDTH - 20;
+  // Long labels ("reactor, koffi, --threads 2 (node mode each)") were clipped by a fixed column.
+  const longest = Math.max(0, ...chart.rows.map((r) => r.label.length));
+  const labelWidth = Math.max(160, Math.ceil(longest * CHAR_WIDTH) + 16);
+  const width = labelWidth + PLOT_AND_VALUES_WIDTH;
+  const plotWidth = width - labelWidth - VALUE_WIDTH - 20;
   const groupHeight = chart.series.length * BAR_HEIGHT + ROW_GAP;
   const height = TOP + chart.rows.length * groupHeight + 30;
   const max = Math.max(0, ...chart.rows.flatMap((r) => r.values.filter((v): v is number => v !== undefined && Number.isFinite(v))));
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`);
-  out.push(`<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`);
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
+  out.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
   out.push(`<text x="10" y="22" font-size="16" font-weight="bold">${escapeXml(chart.title)}</text>`);
   out.push(`<text x="10" y="40" fill="#555555">${escapeXml(chart.note ?? chart.unit)}</text>`);
   let lx = 10;
@@ -62,22 +68,22 @@ export function barChart(chart: BarChart): string {
   });
   chart.rows.forEach((row, r) => {
     const y0 = TOP + r * groupHeight;
-    out.push(`<text x="${LABEL_WIDTH - 8}" y="${y0 + (chart.series.length * BAR_HEIGHT) / 2 + 4}" text-anchor="end">${escapeXml(row.label)}</text>`);
+    out.push(`<text x="${labelWidth - 8}" y="${y0 + (chart.series.length * BAR_HEIGHT) / 2 + 4}" text-anchor="end">${escapeXml(row.label)}</text>`);
     row.values.forEach((value, i) => {
       const y = y0 + i * BAR_HEIGHT;
       if (value === undefined || !Number.isFinite(value)) {
-        out.push(`<text x="${LABEL_WIDTH + 4}" y="${y + 12}" fill="#999999">not measured</text>`);
+        out.push(`<text x="${labelWidth + 4}" y="${y + 12}" fill="#999999">not measured</text>`);
         return;
       }
       const w = barLength(value, max, plotWidth);
-      out.push(`<rect class="bar" x="${LABEL_WIDTH}" y="${y + 1}" width="${w.toFixed(1)}" height="${BAR_HEIGHT - 2}" fill="${COLOURS[i % COLOURS.length]}"><title>${escapeXml(`${row.label}, ${chart.series[i]}: ${value} ${chart.unit}`)}</title></rect>`);
-      out.push(`<text x="${(LABEL_WIDTH + w + 4).toFixed(1)}" y="${y + 12}">${formatValue(value)}</text>`);
+      out.push(`<rect class="bar" x="${labelWidth}" y="${y + 1}" width="${w.toFixed(1)}" height="${BAR_HEIGHT - 2}" fill="${COLOURS[i % COLOURS.length]}"><title>${escapeXml(`${row.label}, ${chart.series[i]}: ${value} ${chart.unit}`)}</title></rect>`);
+      out.push(`<text x="${(labelWidth + w + 4).toFixed(1)}" y="${y + 12}">${formatValue(value)}</text>`);
     });
   });
   const axisY = TOP + chart.rows.length * groupHeight;
-  out.push(`<line x1="${LABEL_WIDTH}" y1="${TOP - 4}" x2="${LABEL_WIDTH}" y2="${axisY}" stroke="#333333"/>`);
-  out.push(`<text x="${LABEL_WIDTH}" y="${axisY + 18}" fill="#555555">0</text>`);
-  out.push(`<text x="${LABEL_WIDTH + plotWidth}" y="${axisY + 18}" text-anchor="end" fill="#555555">${escapeXml(`${formatValue(max)} ${chart.unit}`)}</text>`);
+  out.push(`<line x1="${labelWidth}" y1="${TOP - 4}" x2="${labelWidth}" y2="${axisY}" stroke="#333333"/>`);
+  out.push(`<text x="${labelWidth}" y="${axisY + 18}" fill="#555555">0</text>`);
+  out.push(`<text x="${labelWidth + plotWidth}" y="${axisY + 18}" text-anchor="end" fill="#555555">${escapeXml(`${formatValue(max)} ${chart.unit}`)}</text>`);
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }
