@@ -1,5 +1,5 @@
 import { deserialize, serialize } from 'node:v8';
-import { EPOLLIN, EventFd, rawLibc, validateInteger } from '@reactor/fds';
+import { EPOLLIN, EventFd, rawLibc, SystemError, validateInteger } from '@reactor/fds';
 import type { Dispatchable, LoopCore } from './source';
 
 /**
@@ -22,7 +22,10 @@ const HEAD = 3; // ring read offset
 const TAIL = 4; // ring write offset
 const USED = 5; // bytes in the ring
 const CLOSED = 6; // the loop closed its eventfd: writers must not touch the number
+const WRITERS = 7; // threads between their CLOSED check and their eventfd write
 const HEADER_BYTES = 64;
+/** How long close() waits for wakers in the middle of their write. */
+const WRITERS_DRAIN_MS = 1000;
 
 function lock(state: Int32Array): void {
   while (Atomics.compareExchange(state, LOCK, 0, 1) !== 0) {
@@ -82,9 +85,20 @@ export class Waker {
     const state = this.#state;
     if (Atomics.load(state, CLOSED) === 1) return false;
     if (Atomics.exchange(state, PENDING, 1) === 0) {
-      const r = rawLibc().write(this.#fd, this.#one, 8);
-      // EAGAIN means the counter is already huge: the loop will wake anyway.
-      if (r < 0 && r !== -11) throw new Error(`wake: write to eventfd ${this.#fd} failed (errno ${-r})`);
+      // Count ourselves in before the check that guards the write: the loop
+      // sets CLOSED, then waits for WRITERS to drain before close(2). Both
+      // sides are sequentially consistent atomics, so either we see CLOSED or
+      // the loop sees us. Without this, a wake checked just before the close
+      // wrote 8 bytes into whatever fd reused the number (seen in tests).
+      Atomics.add(state, WRITERS, 1);
+      try {
+        if (Atomics.load(state, CLOSED) === 1) return false;
+        const r = rawLibc().write(this.#fd, this.#one, 8);
+        // EAGAIN means the counter is already huge: the loop will wake anyway.
+        if (r < 0 && r !== -11) throw new SystemError('write', -r, { fd: this.#fd });
+      } finally {
+        if (Atomics.sub(state, WRITERS, 1) === 1) Atomics.notify(state, WRITERS);
+      }
     }
     return true;
   }
@@ -220,9 +234,17 @@ export class WakeupChannel implements Dispatchable {
 
   close(): void {
     if (this.#token === 0) return;
-    Atomics.store(this.#state, CLOSED, 1);
+    const state = this.#state;
+    Atomics.store(state, CLOSED, 1);
     this.#core.unregister(this.#token);
     this.#token = 0;
+    // A waker that counted itself in before CLOSED was set may still write:
+    // the number must stay ours until it has. Its write is one syscall; the
+    // bound only matters for a thread terminated in between (it never writes).
+    const deadline = performance.now() + WRITERS_DRAIN_MS;
+    for (let n = Atomics.load(state, WRITERS); n !== 0 && performance.now() < deadline; n = Atomics.load(state, WRITERS)) {
+      Atomics.wait(state, WRITERS, n, 1);
+    }
     this.#eventfd.close();
   }
 }

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { EventFd } from '@reactor/fds';
 import { Reactor, Waker } from '@reactor/reactor';
 import { bindingName, expectNoFdLeaks, fixture, quietLogger } from './helpers';
 
@@ -57,6 +58,49 @@ describe(`Reactor wake-ups across threads (${bindingName()})`, () => {
     expect(waker.closed).toBe(true);
     expect(waker.wake()).toBe(false);
   });
+
+  test('closing the loop while workers wake it: no wake lands on the fd number reused after the close, none fails with EBADF', async () => {
+    // Before the fix, a wake that passed its closed check just before the
+    // loop closed its eventfd wrote 8 bytes into whatever reused the number
+    // (an eventfd opened right after the close counted 1), or failed with
+    // EBADF in the worker: seen within 3 to 50 rounds on 2 cores.
+    const workers = Array.from({ length: 3 }, () => new Worker(fixture('wake-hammer.js')));
+    const failures: Error[] = [];
+    for (const w of workers) w.on('error', (error) => failures.push(error));
+    let stray = 0;
+    try {
+      for (let round = 0; round < 200 && failures.length === 0; round++) {
+        const loop = new Reactor({ logger: quietLogger, keepAlive: true });
+        const reused: EventFd[] = [];
+        let started = 0;
+        // Close from the loop's own turn, right after it re-armed the wake-up
+        // flag: the workers' next wakes race the close.
+        loop.onMessage(() => {
+          if (++started < workers.length) return;
+          loop.close();
+          for (let i = 0; i < 16; i++) reused.push(new EventFd());
+        });
+        const handle = loop.wakeupHandle();
+        const reports = Promise.all(
+          workers.map((w) => new Promise((resolve, reject) => {
+            w.once('message', resolve);
+            w.once('error', reject);
+          })),
+        );
+        for (const w of workers) w.postMessage(handle);
+        await loop.run();
+        await reports;
+        for (const efd of reused) {
+          if (efd.tryRead() !== null) stray++;
+          efd.close();
+        }
+      }
+    } finally {
+      await Promise.all(workers.map((w) => w.terminate()));
+    }
+    expect(failures).toEqual([]);
+    expect(stray).toBe(0);
+  }, 60000);
 
   test('bad handles are refused', () => {
     expect(() => new Waker({} as never)).toThrow(TypeError);
