@@ -22,7 +22,12 @@ export class HttpError extends Error {
 }
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
-const REQUEST_LINE = /^([A-Z]{1,16}) (\S{1,4096}) HTTP\/1\.([01])$/;
+// The target is visible ASCII only (RFC 9112 §3.2): \S let a NUL or other control byte through.
+const REQUEST_LINE = /^([A-Z]{1,16}) ([\x21-\x7e]{1,4096}) HTTP\/1\.([01])$/;
+/** A header name is a token (RFC 9110 §5.1); whitespace before the colon is a 400 (RFC 9112 §5.1). */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Control bytes other than HTAB may not appear in a header value (RFC 9110 §5.5). */
+const BAD_VALUE_BYTE = /[\x00-\x08\x0a-\x1f\x7f]/;
 
 /** Parse the request at the start of `buf`; null when more bytes are needed. */
 export function parseRequest(buf: Buffer): RequestHead | null {
@@ -46,8 +51,11 @@ export function parseRequest(buf: Buffer): RequestHead | null {
     const line = lines[i]!;
     const colon = line.indexOf(':');
     if (colon <= 0) throw new HttpError(400, 'bad header line');
-    const name = line.slice(0, colon).trim().toLowerCase();
+    const rawName = line.slice(0, colon);
+    if (!HEADER_NAME.test(rawName)) throw new HttpError(400, 'bad header name');
+    const name = rawName.toLowerCase();
     const value = line.slice(colon + 1).trim();
+    if (BAD_VALUE_BYTE.test(value)) throw new HttpError(400, 'bad header value');
     if (name === 'content-length') {
       if (!/^\d{1,10}$/.test(value)) throw new HttpError(400, 'bad content-length');
       // Two lengths that differ: which one frames the body is ambiguous (request smuggling); RFC 9112 §6.3 says 400.

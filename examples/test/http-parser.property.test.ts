@@ -136,6 +136,24 @@ describe('HTTP request framer, properties', () => {
     );
   });
 
+  test('control bytes and non-tokens are a 400: in the target (a NUL was answered 200), in a header name, in a header value', () => {
+    const request = (line: string, header = 'Host: x') => bin(`${line}\r\n${header}\r\n\r\n`);
+    const invisible = fc.integer({ min: 0, max: 255 }).filter((b) => b < 0x21 || b > 0x7e);
+    fc.assert(
+      fc.property(invisible, fc.string({ maxLength: 8 }), (byte, tail) => {
+        const target = `/a${String.fromCharCode(byte)}${tail.replace(/[\r\n ]/g, 'x')}`;
+        const v = verdict(request(`GET ${target} HTTP/1.1`));
+        expect(v).toEqual({ status: 400, message: 'bad request line' });
+      }),
+      { numRuns: RUNS.pure },
+    );
+    expect(verdict(request('GET / HTTP/1.1', 'Host : x'))).toEqual({ status: 400, message: 'bad header name' });
+    expect(verdict(request('GET / HTTP/1.1', 'Ho(st: x'))).toEqual({ status: 400, message: 'bad header name' });
+    expect(verdict(request('GET / HTTP/1.1', 'Host: a\x00b'))).toEqual({ status: 400, message: 'bad header value' });
+    expect(verdict(request('GET / HTTP/1.1', 'Host: a\x7fb'))).toEqual({ status: 400, message: 'bad header value' });
+    expect(verdict(request('GET / HTTP/1.1', 'Host: a\tb'))).toMatchObject({ head: { target: '/' } });
+  });
+
   test('two Content-Length headers: the same value is one length, different values are a 400 (never a guess at the framing)', () => {
     fc.assert(
       fc.property(fc.nat({ max: 100 }), fc.nat({ max: 100 }), (a, b) => {
