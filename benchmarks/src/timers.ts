@@ -13,17 +13,20 @@ import { median, type TimersSection } from './results';
 
 type Sample = TimersSection['rows'][number]['samples'][number];
 
-async function child(kind: 'reactor' | 'node', count: number): Promise<Sample> {
+/** `reactor-slack`: the reactor with `timerSlackMs: 1`, the granularity of Node's own timers. */
+type Kind = 'reactor' | 'reactor-slack' | 'node';
+
+async function child(kind: Kind, count: number): Promise<Sample> {
   const delays = new Float64Array(count);
   for (let i = 0; i < count; i++) delays[i] = (i * 7919) % 1000; // deterministic spread
   let fired = 0;
   // Load and construct before the clock starts: module loading is not timer cost.
   const { Reactor } = await import('@reactor/reactor');
-  const loop = new Reactor();
+  const loop = new Reactor(kind === 'reactor-slack' ? { timerSlackMs: 1 } : {});
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let scheduleMs: number;
-  if (kind === 'reactor') {
+  if (kind !== 'node') {
     const timers = new Array(count);
     for (let i = 0; i < count; i++) timers[i] = loop.after(delays[i]!, () => fired++);
     for (let i = 0; i < count; i += 10) timers[i].cancel();
@@ -49,11 +52,13 @@ async function child(kind: 'reactor' | 'node', count: number): Promise<Sample> {
 const ROWS = [
   { id: 'reactor-ffi-rs', label: 'reactor (ffi-rs)', kind: 'reactor', binding: 'ffi-rs' },
   { id: 'reactor-koffi', label: 'reactor (koffi)', kind: 'reactor', binding: 'koffi' },
+  { id: 'reactor-ffi-rs-slack', label: 'reactor (ffi-rs, timerSlackMs 1)', kind: 'reactor-slack', binding: 'ffi-rs' },
+  { id: 'reactor-koffi-slack', label: 'reactor (koffi, timerSlackMs 1)', kind: 'reactor-slack', binding: 'koffi' },
   { id: 'node', label: 'Node setTimeout', kind: 'node', binding: 'ffi-rs' },
 ] as const;
 
 export function measureTimers(quick: boolean, count = quick ? 200_000 : 1_000_000): TimersSection {
-  const rounds = quick ? 1 : 3;
+  const rounds = quick ? 1 : 5; // CPU time includes GC threads and swings ±15% a run: more rounds than the others
   const rows: TimersSection['rows'] = ROWS.map((r) => ({ id: r.id, label: r.label, samples: [] }));
   for (let round = 0; round < rounds; round++) {
     ROWS.forEach((r, i) => {
@@ -88,7 +93,7 @@ export function formatTimers(t: TimersSection): string {
 if (require.main === module) {
   const args = process.argv.slice(2);
   if (args[0] === '--child') {
-    child(args[1] as 'reactor' | 'node', Number(args[2])).then((r) => process.stdout.write(JSON.stringify(r)));
+    child(args[1] as Kind, Number(args[2])).then((r) => process.stdout.write(JSON.stringify(r)));
   } else {
     const i = args.indexOf('--count');
     const t = measureTimers(args.includes('--quick'), i >= 0 ? Number(args[i + 1]) : undefined);

@@ -147,9 +147,13 @@ export class TimerQueue implements Dispatchable {
   #seq = 0;
   #dirty = false;
 
-  constructor(core: LoopCore, clock: TimerClock) {
+  /** The timerfd is armed at the next multiple of this (ms); 0 = exactly at the deadline. */
+  readonly #slackMs: number;
+
+  constructor(core: LoopCore, clock: TimerClock, slackMs = 0) {
     this.core = core;
     this.clock = clock;
+    this.#slackMs = slackMs;
   }
 
   /** How many timers are pending. */
@@ -247,7 +251,10 @@ export class TimerQueue implements Dispatchable {
       // An armed timerfd with no timers only costs a spurious wake; leave it.
       return;
     }
-    if (head.deadline === this.#armed) return;
+    // With a slack, deadlines in one slot share one arming (never earlier than any of them).
+    const slack = this.#slackMs;
+    const armAt = slack > 0 ? Math.ceil(head.deadline / slack) * slack : head.deadline;
+    if (armAt === this.#armed) return;
     const fd = this.#ensureFd();
     // A deadline past MAX_ARM_NS (after(Number.MAX_SAFE_INTEGER), at(1e300))
     // arms the timerfd for MAX_ARM_NS instead: the kernel takes nothing past
@@ -256,13 +263,13 @@ export class TimerQueue implements Dispatchable {
     if (this.clock === 'monotonic') {
       // Relative arming: never early, because the deadline was computed from
       // the same clock and the delay is rounded up to the next nanosecond.
-      const delayNs = Math.min(MAX_ARM_NS, Math.max(1, Math.ceil((head.deadline - performance.now()) * 1e6)));
+      const delayNs = Math.min(MAX_ARM_NS, Math.max(1, Math.ceil((armAt - performance.now()) * 1e6)));
       fd.set({ initialNs: BigInt(delayNs) });
     } else {
-      const deadlineNs = Math.min(MAX_ARM_NS, Math.max(1, Math.ceil(head.deadline * 1e6)));
+      const deadlineNs = Math.min(MAX_ARM_NS, Math.max(1, Math.ceil(armAt * 1e6)));
       fd.set({ initialNs: BigInt(deadlineNs), absolute: true, cancelOnSet: this.clock === 'realtime' });
     }
-    this.#armed = head.deadline;
+    this.#armed = armAt;
   }
 
   #ensureFd(): TimerFd {

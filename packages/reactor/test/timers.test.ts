@@ -33,6 +33,39 @@ describe(`Reactor timers (${bindingName()})`, () => {
     expect(early).toBe(0);
   });
 
+  test('timerSlackMs: deadlines in one slot share an arming (far fewer turns), none fires early, order kept; bad values refused', async () => {
+    const run = async (timerSlackMs: number) => {
+      using loop = new Reactor({ logger: quietLogger, timerSlackMs });
+      const n = 400;
+      const order: number[] = [];
+      let early = 0;
+      for (let i = 0; i < n; i++) {
+        // 400 deadlines 0.1 ms apart, from 20 ms to 60 ms.
+        const delay = 20 + i * 0.1;
+        const due = performance.now() + delay;
+        loop.after(delay, () => {
+          order.push(i);
+          if (performance.now() < due) early++;
+        });
+      }
+      await loop.run();
+      return { order, early, turns: loop.stats().turns };
+    };
+    const exact = await run(0);
+    const slack = await run(10);
+    for (const r of [exact, slack]) {
+      expect(r.early).toBe(0);
+      expect(r.order).toEqual(Array.from({ length: 400 }, (_, i) => i));
+    }
+    // 40 ms of deadlines on a 10 ms grid: at most 6 armings. Exact arming
+    // takes a turn per batch the clock allows (over 100 on a quiet machine;
+    // not compared: a loaded machine batches more).
+    expect(slack.turns).toBeLessThanOrEqual(12);
+    expect(() => new Reactor({ logger: quietLogger, timerSlackMs: -1 })).toThrow(/options.timerSlackMs must be a finite number >= 0/);
+    expect(() => new Reactor({ logger: quietLogger, timerSlackMs: 60_001 })).toThrow(RangeError);
+    expect(() => new Reactor({ logger: quietLogger, timerSlackMs: '1' as unknown as number })).toThrow(/options.timerSlackMs must be a number/);
+  });
+
   test('duration buckets keep the global order: few durations, refreshes and cancels, fired exactly in (deadline, schedule) order', async () => {
     using loop = new Reactor({ logger: quietLogger });
     // A seeded generator: the same mix every run, so a failure reproduces.
