@@ -117,7 +117,10 @@ function main() {
     'RSS and HWM are VmRSS and VmHWM from /proc/<pid>/status, in MiB, of the server under test.',
   ].join('\n');
   const body = [header, '## Summary', summary(all), '## Every figure', 'Each section is one soak file (results/<name>.json).', ...sections];
-  writeFileSync(join(__dirname, 'RESULTS.md'), `${body.join('\n\n')}\n`);
+  // Only a full-scale run replaces the committed RESULTS.md; a short (CI) or
+  // mixed run writes results/RESULTS.md, which git ignores.
+  const full = scales.size === 1 && scales.has('full');
+  writeFileSync(full ? join(__dirname, 'RESULTS.md') : join(dir, 'RESULTS.md'), `${body.join('\n\n')}\n`);
 }
 
 module.exports = async () => main();
