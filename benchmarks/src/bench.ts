@@ -5,13 +5,14 @@
  *
  *   pnpm bench [--quick] [--only http,redis,timers,wakeup,ffi,idle] [--report-only]
  *
- * --quick: every row, one short round (a smoke test, < 2 min).
- * --report-only: rebuild RESULTS.md and the charts from results.json.
+ * --quick: every row, one short round (a smoke test, < 2 min), written to
+ *   benchmarks/out/quick/ instead (git-ignored): it never replaces the full run's report.
+ * --report-only: rebuild RESULTS.md and the charts from results.json (with --quick: the quick ones).
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { buildCharts } from './charts';
 import { buildReport } from './report';
@@ -25,7 +26,14 @@ const SECTIONS = ['http', 'redis', 'timers', 'wakeup', 'ffi', 'idle'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const BENCH_DIR = join(ROOT, 'benchmarks');
-const RESULTS_JSON = join(BENCH_DIR, 'results.json');
+/**
+ * Where a run writes results.json, RESULTS.md and charts/: a full run into
+ * benchmarks/ (committed), a --quick smoke run into benchmarks/out/quick/
+ * (git-ignored), so that a smoke run never replaces the full run's report.
+ */
+function outputDir(quick: boolean): string {
+  return quick ? join(BENCH_DIR, 'out', 'quick') : BENCH_DIR;
+}
 
 interface Options {
   quick: boolean;
@@ -59,18 +67,20 @@ async function runScript<T>(script: string, quick: boolean): Promise<{ value: T;
   return { value: JSON.parse(stdout) as T, command: `node benchmarks/dist/${script}${quick ? ' --quick' : ''}` };
 }
 
-function writeOutputs(results: Results): void {
-  const chartsDir = join(BENCH_DIR, 'charts');
+function writeOutputs(results: Results, dir: string): void {
+  const chartsDir = join(dir, 'charts');
   mkdirSync(chartsDir, { recursive: true });
   for (const [name, svg] of Object.entries(buildCharts(results))) writeFileSync(join(chartsDir, name), svg);
-  writeFileSync(join(BENCH_DIR, 'RESULTS.md'), buildReport(results));
-  log(`wrote benchmarks/RESULTS.md and benchmarks/charts/*.svg`);
+  writeFileSync(join(dir, 'RESULTS.md'), buildReport(results));
+  log(`wrote ${relative(ROOT, join(dir, 'RESULTS.md'))} and ${relative(ROOT, chartsDir)}/*.svg`);
 }
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
+  const dir = outputDir(o.quick);
+  const resultsJson = join(dir, 'results.json');
   if (o.reportOnly) {
-    writeOutputs(JSON.parse(readFileSync(RESULTS_JSON, 'utf8')) as Results);
+    writeOutputs(JSON.parse(readFileSync(resultsJson, 'utf8')) as Results, dir);
     return;
   }
   const started = performance.now();
@@ -117,7 +127,7 @@ async function main(): Promise<void> {
   // Keep sections of an earlier run that --only did not re-measure.
   if (o.only.length < SECTIONS.length) {
     try {
-      const previous = JSON.parse(readFileSync(RESULTS_JSON, 'utf8')) as Results;
+      const previous = JSON.parse(readFileSync(resultsJson, 'utf8')) as Results;
       for (const s of SECTIONS) {
         if (!o.only.includes(s) && previous[s] !== undefined) {
           (results as unknown as Record<string, unknown>)[s] = previous[s];
@@ -133,9 +143,10 @@ async function main(): Promise<void> {
   // Sections and their commands in the order of the report, whatever order they ran or were kept in.
   results.machine.sectionSeconds = Object.fromEntries(SECTIONS.filter((s) => s in sectionSeconds).map((s) => [s, sectionSeconds[s]!]));
   results.commands = Object.fromEntries(SECTIONS.filter((s) => s in results.commands).map((s) => [s, results.commands[s]!]));
-  writeFileSync(RESULTS_JSON, `${JSON.stringify(results, null, 2)}\n`);
-  log(`wrote benchmarks/results.json (this run: ${Math.round((performance.now() - started) / 1000)} s)`);
-  writeOutputs(results);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(resultsJson, `${JSON.stringify(results, null, 2)}\n`);
+  log(`wrote ${relative(ROOT, resultsJson)} (this run: ${Math.round((performance.now() - started) / 1000)} s)`);
+  writeOutputs(results, dir);
 }
 
 if (require.main === module) {
