@@ -45,7 +45,9 @@ describe(`faults (${bindingName()}, ${SHORT ? 'short' : 'full'} scale)`, () => {
       const before = server.messages[0] as unknown as Stats;
       const flooding = await flood.message((m) => 'flooding' in m, 120000, 'flooding');
       expect(flooding.flooding).toBe(readers);
-      const stalled = await stats();
+      // A flooder can stall on kernel buffers before the server accepted it: wait for the accepts.
+      let stalled = await stats();
+      for (const deadline = Date.now() + 30000; stalled.live < readers && Date.now() < deadline; stalled = await stats()) await sleep(50);
       expect(stalled.live).toBe(readers);
       // The echo of a read lands in the queue whole, then reading pauses: one
       // read buffer (64 KiB) past the mark at most.

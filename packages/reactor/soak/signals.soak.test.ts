@@ -62,7 +62,10 @@ describe(`signals under load (${bindingName()}, ${SHORT ? 'short' : 'full'} scal
       storming = false;
       await load;
       expect(echoFailures).toBe(0);
-      expect(s.live).toBe(HELD);
+      // Counted after the load, whose echo rounds went through every connection:
+      // right after the storm, a few of them could still wait in the accept
+      // queue (seen once in CI: 384 of 400).
+      expect((await stats()).live).toBe(HELD);
 
       // SIGTERM with every connection open and a round of echoes in flight.
       const inFlight = clients.map((c) => c.ask('echo', (x) => 'echoed' in x, 60000));
