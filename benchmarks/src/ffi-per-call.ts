@@ -7,8 +7,8 @@
  *
  * --json prints the raw figures (every round) for `pnpm bench` instead of the table.
  */
-import { execFileSync } from 'node:child_process';
 import { Epoll, EventFd, EPOLLIN, rawLibc, bindingName, AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, SOCK_NONBLOCK } from '@reactor/fds';
+import { childRounds } from './child-rounds';
 import { median, type FfiSection } from './results';
 
 interface Row {
@@ -69,14 +69,12 @@ function main(): void {
   const json = args.includes('--json');
   const rounds = quick ? 3 : 5;
   const iterations = quick ? 20000 : 100000;
+  const bindings = [{ binding: 'ffi-rs' }, { binding: 'koffi' }] as const;
+  const samples = childRounds<(typeof bindings)[number], { rows: Row[] }>(bindings, rounds, () => [__filename, '--child', String(iterations)]);
   const results: Record<string, Record<string, number[]>> = { 'ffi-rs': {}, koffi: {} };
-  for (let r = 0; r < rounds; r++) {
-    for (const binding of ['ffi-rs', 'koffi'] as const) {
-      const out = execFileSync(process.execPath, [__filename, '--child', String(iterations)], { env: { ...process.env, REACTOR_FFI: binding } });
-      const { rows } = JSON.parse(out.toString()) as { rows: Row[] };
-      for (const row of rows) (results[binding]![row.name] ??= []).push(row.usPerCall);
-    }
-  }
+  bindings.forEach(({ binding }, i) => {
+    for (const { rows } of samples[i]!) for (const row of rows) (results[binding]![row.name] ??= []).push(row.usPerCall);
+  });
   if (json) {
     const calls: FfiSection['calls'] = {};
     for (const name of Object.keys(results['ffi-rs']!)) calls[name] = { 'ffi-rs': results['ffi-rs']![name]!, koffi: results.koffi![name]! };

@@ -1,8 +1,8 @@
 /** The HTTP comparison: every server row, wrk at each connection count, alternating rounds. */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { freePort, startServer } from './procs';
 import type { HttpSample, HttpSection, Skipped } from './results';
+import { alternateRounds, rowsWithTools } from './rounds';
 import { C_HTTP_BINARY, C_HTTP_SOURCE, HTTP_ROWS, OUT_DIR, commandLine, ROOT } from './servers';
 import type { Tool, ToolStatus } from './tools';
 import { runWrk, wrkArgs } from './wrk';
@@ -36,40 +36,19 @@ export async function runHttp(o: HttpOptions): Promise<{ section: HttpSection; c
     if (failure !== undefined) o.tools.gcc = { available: false, reason: failure };
     else commands.push(`gcc -O2 -Wall -o ${C_HTTP_BINARY.slice(ROOT.length + 1)} ${C_HTTP_SOURCE.slice(ROOT.length + 1)}`);
   }
-  const rows = HTTP_ROWS.filter((row) => {
-    const missing = ['wrk' as Tool, ...row.needs].find((t) => !o.tools[t]?.available);
-    if (missing !== undefined) skipped.push({ id: row.id, label: row.label, reason: o.tools[missing]?.reason ?? `${missing} unavailable` });
-    return missing === undefined;
-  });
+  const rows = rowsWithTools(HTTP_ROWS, 'wrk', o.tools, skipped);
   const samples = new Map<string, Record<string, HttpSample[]>>(rows.map((r) => [r.id, {}]));
   for (const row of rows) commands.push(commandLine(row, 8080));
   for (const c of o.connections) commands.push(`wrk ${wrkArgs('http://127.0.0.1:8080/', c, wrkThreads, o.seconds).join(' ')}   # after a ${o.warmupSeconds} s warm-up, same flags`);
-  for (let round = 1; round <= o.rounds; round++) {
-    for (const row of rows) {
-      if (skipped.some((s) => s.id === row.id)) continue;
-      const port = await freePort();
-      let server;
-      try {
-        server = await startServer(row.spec(port));
-      } catch (error) {
-        skipped.push({ id: row.id, label: row.label, reason: `did not start: ${(error as Error).message.split('\n')[0]}` });
-        continue;
-      }
-      try {
-        const url = `http://127.0.0.1:${port}/`;
-        for (const c of o.connections) {
-          await runWrk(url, c, wrkThreads, o.warmupSeconds);
-          const sample = await runWrk(url, c, wrkThreads, o.seconds);
-          (samples.get(row.id)![String(c)] ??= []).push(sample);
-          o.log(`[http] round ${round}/${o.rounds} ${row.label}, c=${c}: ${Math.round(sample.requestsPerSec).toLocaleString('en')} req/s, p99 ${sample.latencyP99Ms.toFixed(2)} ms${sample.errors > 0 ? `, ${sample.errors} errors` : ''}`);
-        }
-      } catch (error) {
-        o.log(`[http] ${row.label}: ${(error as Error).message.split('\n')[0]}`);
-      } finally {
-        await server.stop();
-      }
+  await alternateRounds(rows, o.rounds, skipped, 'http', o.log, async (row, port, round) => {
+    const url = `http://127.0.0.1:${port}/`;
+    for (const c of o.connections) {
+      await runWrk(url, c, wrkThreads, o.warmupSeconds);
+      const sample = await runWrk(url, c, wrkThreads, o.seconds);
+      (samples.get(row.id)![String(c)] ??= []).push(sample);
+      o.log(`[http] round ${round}/${o.rounds} ${row.label}, c=${c}: ${Math.round(sample.requestsPerSec).toLocaleString('en')} req/s, p99 ${sample.latencyP99Ms.toFixed(2)} ms${sample.errors > 0 ? `, ${sample.errors} errors` : ''}`);
     }
-  }
+  });
   const section: HttpSection = {
     connections: o.connections,
     seconds: o.seconds,

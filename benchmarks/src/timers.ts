@@ -8,7 +8,7 @@
  *
  * --json prints the raw figures (every round) for `pnpm bench` instead of the table.
  */
-import { execFileSync } from 'node:child_process';
+import { childRounds } from './child-rounds';
 import { median, type TimersSection } from './results';
 
 type Sample = TimersSection['rows'][number]['samples'][number];
@@ -59,16 +59,8 @@ const ROWS = [
 
 export function measureTimers(quick: boolean, count = quick ? 200_000 : 1_000_000): TimersSection {
   const rounds = quick ? 1 : 5; // CPU time includes GC threads and swings ±15% a run: more rounds than the others
-  const rows: TimersSection['rows'] = ROWS.map((r) => ({ id: r.id, label: r.label, samples: [] }));
-  for (let round = 0; round < rounds; round++) {
-    ROWS.forEach((r, i) => {
-      const out = execFileSync(process.execPath, ['--max-old-space-size=4096', __filename, '--child', r.kind, String(count)], {
-        env: { ...process.env, REACTOR_FFI: r.binding },
-      });
-      rows[i]!.samples.push(JSON.parse(out.toString()) as Sample);
-    });
-  }
-  return { count, rounds, rows };
+  const samples = childRounds<(typeof ROWS)[number], Sample>(ROWS, rounds, (r) => ['--max-old-space-size=4096', __filename, '--child', r.kind, String(count)]);
+  return { count, rounds, rows: ROWS.map((r, i) => ({ id: r.id, label: r.label, samples: samples[i]! })) };
 }
 
 export function formatTimers(t: TimersSection): string {

@@ -12,8 +12,8 @@
  *
  * --json prints the raw figures (every round) for `pnpm bench` instead of the table.
  */
-import { execFileSync } from 'node:child_process';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { childRounds } from './child-rounds';
 import { median, type WakeupSection } from './results';
 
 type Sample = WakeupSection['rows'][number]['samples'][number];
@@ -129,14 +129,8 @@ const ROWS: Array<{ id: string; label: string; mode: Mode; binding: string }> = 
 export function measureWakeup(quick: boolean): WakeupSection {
   const wakes = quick ? 2000 : 20000;
   const rounds = quick ? 1 : 3;
-  const rows: WakeupSection['rows'] = ROWS.map((r) => ({ id: r.id, label: r.label, samples: [] }));
-  for (let round = 0; round < rounds; round++) {
-    ROWS.forEach((r, i) => {
-      const out = execFileSync(process.execPath, [__filename, '--child', r.mode, String(wakes)], { env: { ...process.env, REACTOR_FFI: r.binding } });
-      rows[i]!.samples.push(JSON.parse(out.toString()) as Sample);
-    });
-  }
-  return { wakes, rounds, rows };
+  const samples = childRounds<(typeof ROWS)[number], Sample>(ROWS, rounds, (r) => [__filename, '--child', r.mode, String(wakes)]);
+  return { wakes, rounds, rows: ROWS.map((r, i) => ({ id: r.id, label: r.label, samples: samples[i]! })) };
 }
 
 export function formatWakeup(w: WakeupSection): string {
