@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { HttpError, MAX_BODY_BYTES, MAX_HEAD_BYTES, parseRequest, type RequestHead } from '../dist/http-parser';
-import { RUNS } from '../../packages/fds/test/property-helpers';
+import { RUNS, splitAt } from '../../packages/fds/test/property-helpers';
 
 const bin = (s: string): Buffer => Buffer.from(s, 'latin1');
 
@@ -34,18 +34,6 @@ function frame(pieces: Buffer[]): { heads: RequestHead[]; error?: number } {
     }
   }
   return { heads };
-}
-
-function split(wire: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (wire.length + 1)))].sort((a, b) => a - b);
-  const pieces: Buffer[] = [];
-  let last = 0;
-  for (const p of points) {
-    pieces.push(wire.subarray(last, p));
-    last = p;
-  }
-  pieces.push(wire.subarray(last));
-  return pieces;
 }
 
 const method = fc.constantFrom('GET', 'POST', 'PUT', 'HEAD', 'DELETE', 'OPTIONS');
@@ -92,7 +80,7 @@ describe('HTTP request framer, properties', () => {
           offset += r.wire.length;
           return r.expected;
         });
-        expect(frame(split(wire, cuts))).toEqual({ heads: expected });
+        expect(frame(splitAt(wire, cuts))).toEqual({ heads: expected });
       }),
       { numRuns: RUNS.pure },
     );

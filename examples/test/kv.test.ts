@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { encodeCommand, parseReply, ProtocolError, RespParser, LIMITS, type Reply } from '../dist/resp';
+import { splitAt } from '../../packages/fds/test/property-helpers';
 import { client, requireTool, rssKiB, startServer, waitFor, type ServerProcess } from './server-process';
 
 // ------------------------------------------------------------------ parser
@@ -140,15 +141,7 @@ describe('RESP parser', () => {
     fc.assert(
       fc.property(fc.array(command, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 5 }), (commands, cuts) => {
         const wire = Buffer.concat(commands.map((c) => encodeCommand(c)));
-        const points = [...new Set(cuts.map((c) => c % (wire.length + 1)))].sort((a, b) => a - b);
-        const pieces: Buffer[] = [];
-        let last = 0;
-        for (const p of points) {
-          pieces.push(wire.subarray(last, p));
-          last = p;
-        }
-        pieces.push(wire.subarray(last));
-        expect(parsePieces(pieces)).toEqual(commands.map((c) => c.map((a) => a.toString('latin1'))));
+        expect(parsePieces(splitAt(wire, cuts))).toEqual(commands.map((c) => c.map((a) => a.toString('latin1'))));
       }),
       { numRuns: 300 },
     );

@@ -1,18 +1,6 @@
 import fc from 'fast-check';
 import { LineSplitter } from '../dist/lines';
-import { RUNS } from '../../packages/fds/test/property-helpers';
-
-function split(wire: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (wire.length + 1)))].sort((a, b) => a - b);
-  const pieces: Buffer[] = [];
-  let last = 0;
-  for (const p of points) {
-    pieces.push(wire.subarray(last, p));
-    last = p;
-  }
-  pieces.push(wire.subarray(last));
-  return pieces;
-}
+import { RUNS, splitAt } from '../../packages/fds/test/property-helpers';
 
 /** Lines as the chat sees them, and whether the stream was refused; pieces come in a scratch buffer clobbered after each push. */
 function run(pieces: Buffer[], maxLine: number): { lines: string[]; refused: boolean; maxHeld: number } {
@@ -39,7 +27,7 @@ describe('chat line framer, properties', () => {
     fc.assert(
       fc.property(stream, fc.array(fc.nat(), { maxLength: 8 }), (wire, cuts) => {
         const whole = run([wire], MAX);
-        const pieces = run(split(wire, cuts), MAX);
+        const pieces = run(splitAt(wire, cuts), MAX);
         expect(pieces.refused).toBe(whole.refused);
         if (!whole.refused) expect(pieces.lines).toEqual(whole.lines);
       }),
@@ -52,7 +40,7 @@ describe('chat line framer, properties', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(line, fc.boolean()), { maxLength: 10 }), fc.array(fc.nat(), { maxLength: 8 }), (lines, cuts) => {
         const wire = Buffer.from(lines.map(([l, crlf]) => l + (crlf ? '\r\n' : '\n')).join(''), 'latin1');
-        const outcome = run(split(wire, cuts), MAX);
+        const outcome = run(splitAt(wire, cuts), MAX);
         const firstTooLong = lines.findIndex(([l]) => l.length > MAX);
         expect(outcome.refused).toBe(firstTooLong >= 0);
         const expected = lines.slice(0, firstTooLong >= 0 ? firstTooLong : lines.length).map(([l]) => l);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { encodeCommand, parseReply, ProtocolError, ReplyWriter, RespParser, type Limits, type Reply } from '../dist/resp';
-import { RUNS } from '../../packages/fds/test/property-helpers';
+import { RUNS, splitAt } from '../../packages/fds/test/property-helpers';
 
 /** Small limits, so that over-limit input is cheap to make. */
 const SMALL: Partial<Limits> = { maxInline: 64, maxBulk: 256, maxRequest: 1024, maxArrayElements: 16, argOverhead: 8 };
@@ -38,19 +38,6 @@ function parse(pieces: Buffer[], limits: Partial<Limits> = {}): Outcome {
   return out;
 }
 
-/** `wire` cut at the given points (any numbers: taken modulo the length, deduplicated). */
-function split(wire: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (wire.length + 1)))].sort((a, b) => a - b);
-  const pieces: Buffer[] = [];
-  let last = 0;
-  for (const p of points) {
-    pieces.push(wire.subarray(last, p));
-    last = p;
-  }
-  pieces.push(wire.subarray(last));
-  return pieces;
-}
-
 /** Protocol-looking tokens, so that random streams get deep into the parser's states. */
 const token = fc.oneof(
   fc.constantFrom('*', '$', '\r\n', '\n', '\r', '"', "'", '\\', '\\x4', '\\x41', ' ', '-', '0', '1', '2', '3', '9', '99999', 'PING', 'SET', '*2\r\n', '$3\r\n', '$300\r\n'),
@@ -64,7 +51,7 @@ describe('RESP request parser, properties', () => {
     fc.assert(
       fc.property(garbage, cuts, (wire, at) => {
         const whole = parse([wire], SMALL);
-        const pieces = parse(split(wire, at), SMALL);
+        const pieces = parse(splitAt(wire, at), SMALL);
         expect(pieces.commands).toEqual(whole.commands);
         expect(pieces.error).toBe(whole.error);
       }),
@@ -84,7 +71,7 @@ describe('RESP request parser, properties', () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(array, inline), { minLength: 1, maxLength: 6 }), cuts, (commands, at) => {
         const wire = Buffer.concat(commands.map((c) => c.wire));
-        const outcome = parse(split(wire, at));
+        const outcome = parse(splitAt(wire, at));
         expect(outcome.error).toBeUndefined();
         expect(outcome.commands).toEqual(commands.map((c) => c.args));
       }),
@@ -120,7 +107,7 @@ describe('RESP request parser, properties', () => {
     const bound = SMALL.maxRequest! + SMALL.maxInline! + 2;
     fc.assert(
       fc.property(garbage, cuts, (wire, at) => {
-        expect(parse(split(wire, at), SMALL).maxBuffered).toBeLessThanOrEqual(bound);
+        expect(parse(splitAt(wire, at), SMALL).maxBuffered).toBeLessThanOrEqual(bound);
       }),
       { numRuns: RUNS.pure * 3 },
     );
@@ -147,7 +134,7 @@ describe('RESP request parser, properties', () => {
           wire = Buffer.concat([bin('*1\r\n$'), Buffer.alloc(SMALL.maxInline! + (extra % 1000), '1')]);
           message = 'too big bulk count string';
         }
-        const outcome = parse(split(wire, [extra]), SMALL);
+        const outcome = parse(splitAt(wire, [extra]), SMALL);
         expect(outcome.error).toBe(message);
         expect(outcome.maxBuffered).toBeLessThanOrEqual(SMALL.maxInline! + 2);
       }),

@@ -5,7 +5,7 @@ import {
   SystemError, tgkill, TimerFd, unblockSignals, useBinding, validateBufferList,
 } from '@reactor/fds';
 import { binding, expectNoFdLeaks } from './helpers';
-import { RUNS } from './property-helpers';
+import { expectTyped, RUNS } from './property-helpers';
 
 expectNoFdLeaks();
 
@@ -26,28 +26,6 @@ const hostile: fc.Arbitrary<unknown> = fc.oneof(
     { fd: -1 }, { fd: 1.5 }, { fd: '3' }, { [Symbol.iterator]: 1 }, 'toString', '__proto__', 'constructor', 'hasOwnProperty',
   ) },
 );
-
-/**
- * The outcome of `fn(value)` with a hostile value: it is accepted, or the
- * error is a TypeError/RangeError whose message starts with `name`, or (when
- * `kernel` says the kernel may refuse it) a SystemError carrying the syscall
- * and errno code. Anything else (a crash in our code, a message naming no
- * argument, a raw FFI error) fails the property.
- */
-function expectTyped(fn: () => unknown, name: string, kernel?: string): unknown {
-  try {
-    return fn();
-  } catch (error) {
-    if (kernel !== undefined && error instanceof SystemError) {
-      expect(error.syscall).toBe(kernel);
-      expect(error.code).toMatch(/^E[A-Z0-9]+$/);
-      return undefined;
-    }
-    if (!(error instanceof TypeError || error instanceof RangeError)) throw new Error(`${name}: expected a TypeError/RangeError, got ${String(error)}`);
-    if (!error.message.startsWith(name)) throw new Error(`the error does not start with the argument's name ${name}: ${error.message}`);
-    return undefined;
-  }
-}
 
 /** Read until EAGAIN (null) or EOF (0: a shutdown may have run). */
 function drain(read: (buf: Buffer) => number | null): void {

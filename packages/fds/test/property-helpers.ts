@@ -2,6 +2,7 @@
  * Shared pieces of the property-based tests (fast-check): how many inputs
  * each kind of property tries, and the shape every argument error must have.
  */
+import { SystemError } from '@reactor/fds';
 
 /**
  * Runs per property. Pure codecs are cheap (microseconds per input); a
@@ -36,4 +37,42 @@ export function expectArgumentError(fn: () => unknown, name: string): void {
 /** Whether `value` is a safe integer within [min, max] (what validateInteger accepts). */
 export function isIntIn(value: unknown, min: number, max: number): boolean {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+}
+
+/**
+ * `wire` cut at the given points (any numbers: taken modulo the length + 1,
+ * deduplicated), for "split anywhere gives the same result" properties.
+ */
+export function splitAt(wire: Buffer, cuts: number[]): Buffer[] {
+  const points = [...new Set(cuts.map((c) => c % (wire.length + 1)))].sort((a, b) => a - b);
+  const pieces: Buffer[] = [];
+  let last = 0;
+  for (const p of points) {
+    pieces.push(wire.subarray(last, p));
+    last = p;
+  }
+  pieces.push(wire.subarray(last));
+  return pieces;
+}
+
+/**
+ * The outcome of `fn()` with a hostile value: it is accepted (its result is
+ * returned), or the error is a TypeError/RangeError whose message starts with
+ * `name`, or (when `kernel` says the kernel may refuse it) a SystemError
+ * carrying that syscall and an errno code. Anything else (a crash in our
+ * code, a message naming no argument, a raw FFI error) fails the property.
+ */
+export function expectTyped(fn: () => unknown, name: string, kernel?: string): unknown {
+  try {
+    return fn();
+  } catch (error) {
+    if (kernel !== undefined && error instanceof SystemError) {
+      expect(error.syscall).toBe(kernel);
+      expect(error.code).toMatch(/^E[A-Z0-9]+$/);
+      return undefined;
+    }
+    if (!(error instanceof TypeError || error instanceof RangeError)) throw new Error(`${name}: expected a TypeError/RangeError, got ${String(error)}`);
+    if (!error.message.startsWith(name)) throw new Error(`the error does not start with the argument's name ${name}: ${error.message}`);
+    return undefined;
+  }
 }

@@ -9,7 +9,7 @@ import { connect, type Socket as NetSocket } from 'node:net';
 import { EPOLLIN, EventFd, getpid, gettid, signalNumber, tgkill } from '@reactor/fds';
 import { Reactor, type Connection, type IoWatch } from '@reactor/reactor';
 import pino from 'pino';
-import { bindingName, fdCount, fixture, JsonChild, record, resetRecord, scale, SHORT, sleep, waitFor } from './helpers';
+import { bindingName, fdCount, fixture, JsonChild, record, resetRecord, scale, SHORT, sleep, untilLive, waitFor } from './helpers';
 
 const quiet = pino({ level: 'silent' });
 
@@ -46,8 +46,7 @@ describe(`faults (${bindingName()}, ${SHORT ? 'short' : 'full'} scale)`, () => {
       const flooding = await flood.message((m) => 'flooding' in m, 120000, 'flooding');
       expect(flooding.flooding).toBe(readers);
       // A flooder can stall on kernel buffers before the server accepted it: wait for the accepts.
-      let stalled = await stats();
-      for (const deadline = Date.now() + 30000; stalled.live < readers && Date.now() < deadline; stalled = await stats()) await sleep(50);
+      const stalled = await untilLive(stats, readers, 30000);
       expect(stalled.live).toBe(readers);
       // The echo of a read lands in the queue whole, then reading pauses: one
       // read buffer (64 KiB) past the mark at most.
@@ -57,12 +56,7 @@ describe(`faults (${bindingName()}, ${SHORT ? 'short' : 'full'} scale)`, () => {
       expect(stalled.rss - before.rss).toBeLessThan(queuedBoundMiB + 64);
 
       const reset = await flood.ask('reset', (m) => 'reset' in m, 60000);
-        const deadline = Date.now() + 30000;
-      let after = await stats();
-      while (after.live > 0 && Date.now() < deadline) {
-        await sleep(100);
-        after = await stats();
-      }
+      const after = await untilLive(stats, 0, 30000);
       expect(after.live).toBe(0);
       expect(after.fds).toBe(before.fds);
       // Every reset surfaced as an error on the server connection, named by its errno.

@@ -72,6 +72,20 @@ export async function waitFor(condition: () => boolean, ms: number, what: string
 }
 
 /**
+ * Poll a server's `stats` until it holds `n` live connections (accepts and
+ * closes land a little after the clients see them); fail after `ms`.
+ */
+export async function untilLive<S extends { live: number }>(stats: () => Promise<S>, n: number, ms: number): Promise<S> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const s = await stats();
+    if (s.live === n) return s;
+    if (Date.now() > deadline) throw new Error(`server has ${s.live} live connections, expected ${n}`);
+    await sleep(50);
+  }
+}
+
+/**
  * A child Node process speaking one JSON object per stdout line: the soak
  * clients and servers in fixtures/. `message(pred)` waits for a matching one.
  */

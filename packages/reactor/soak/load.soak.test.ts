@@ -4,7 +4,7 @@
  * are node:net in other child processes, so no process passes the fd limit).
  * Afterwards the server's fd count is back to its baseline and its RSS is bounded.
  */
-import { bindingName, fixture, JsonChild, record, resetRecord, scale, SHORT } from './helpers';
+import { bindingName, fixture, JsonChild, record, resetRecord, scale, SHORT, untilLive } from './helpers';
 
 const HELD = scale(10_000, 1_000);
 const CHURN = scale(100_000, 5_000);
@@ -18,16 +18,6 @@ type Stats = { fds: number; rss: number; hwm: number; live: number; accepted: nu
 let server: JsonChild;
 let baseline: Stats;
 const stats = async (): Promise<Stats> => (await server.ask('stats', (m) => 'stats' in m, 10000)).stats as Stats;
-
-async function waitForLive(n: number, ms: number): Promise<Stats> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const s = await stats();
-    if (s.live === n) return s;
-    if (Date.now() > deadline) throw new Error(`server has ${s.live} live connections, expected ${n}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 beforeAll(async () => {
   resetRecord('load');
@@ -54,7 +44,7 @@ describe(`load (${bindingName()}, ${SHORT ? 'short' : 'full'} scale)`, () => {
     const heldTotal = held.reduce((n, m) => n + (m.held as number), 0);
     const connectMs = Math.round(performance.now() - t0);
     expect(heldTotal).toBe(HELD);
-    const during = await waitForLive(HELD, 30000);
+    const during = await untilLive(stats, HELD, 30000);
     // One fd per connection, nothing else grows with them.
     expect(during.fds - before.fds).toBe(HELD);
 
@@ -69,7 +59,7 @@ describe(`load (${bindingName()}, ${SHORT ? 'short' : 'full'} scale)`, () => {
 
     const closed = await Promise.all(clients.map((c) => c.ask('close', (m) => 'closed' in m, 120000)));
     for (const c of clients) expect((await c.exited).code).toBe(0);
-    const after = await waitForLive(0, 30000);
+    const after = await untilLive(stats, 0, 30000);
     expect(after.fds).toBe(before.fds);
     expect(after.errors).toBe(before.errors);
     record('load', {
@@ -100,7 +90,7 @@ describe(`load (${bindingName()}, ${SHORT ? 'short' : 'full'} scale)`, () => {
     const echoed = results.reduce((n, m) => n + (m.echoed as number), 0);
     expect(churned).toBe(CHURN);
     expect(echoed).toBe(CHURN);
-    const after = await waitForLive(0, 30000);
+    const after = await untilLive(stats, 0, 30000);
     expect(after.accepted - before.accepted).toBe(CHURN);
     expect(after.fds).toBe(baseline.fds);
     // Bounded: churning does not keep memory per connection. The bound is

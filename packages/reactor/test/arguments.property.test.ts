@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { EPOLLIN, EventFd, SystemError } from '@reactor/fds';
+import { EPOLLIN, EventFd } from '@reactor/fds';
 import { Cluster, Connection, Reactor, ReactorClosedError, toDuplex, Waker } from '@reactor/reactor';
-import { RUNS } from '../../fds/test/property-helpers';
+import { expectTyped, RUNS } from '../../fds/test/property-helpers';
 import { bindingName, expectNoFdLeaks, quietLogger } from './helpers';
 
 expectNoFdLeaks();
@@ -18,24 +18,6 @@ const hostile: fc.Arbitrary<unknown> = fc.oneof(
     ),
   },
 );
-
-/**
- * `fn()` returns, or throws a TypeError/RangeError whose message starts with
- * `name`, or (for `kernel`) a SystemError naming that syscall.
- */
-function expectTyped(fn: () => unknown, name: string, kernel?: string): unknown {
-  try {
-    return fn();
-  } catch (error) {
-    if (kernel !== undefined && error instanceof SystemError) {
-      expect(error.syscall).toBe(kernel);
-      return undefined;
-    }
-    if (!(error instanceof TypeError || error instanceof RangeError)) throw new Error(`${name}: expected a TypeError/RangeError, got ${String(error)}`);
-    if (!error.message.startsWith(name)) throw new Error(`the error does not start with the argument's name ${name}: ${error.message}`);
-    return undefined;
-  }
-}
 
 /** The same for a promise: it resolves, or rejects with a typed error naming `name`. */
 async function expectTypedAsync(promise: Promise<unknown>, name: string, kernel?: string): Promise<unknown> {
