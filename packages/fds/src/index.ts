@@ -27,9 +27,9 @@ export type { TimerFdOptions, TimerSpec, TimerSetting, TimerClockName, ClockName
 export {
   SignalSet, signalNumber, signalName, sigrtmin, sigrtmax, SIGNAL_MAX,
   blockSignals, unblockSignals, setSignalMask, getSignalMask, pendingSignals,
-  getpid, gettid, kill, tgkill,
+  getpid, gettid, kill, tgkill, SignalAction, getSignalAction, setSignalAction, queueSignalToThread,
 } from './signals';
-export type { Signal, Signals } from './signals';
+export type { Signal, Signals, SignalDisposition } from './signals';
 export { SignalFd, decodeSignalfdSiginfo } from './signalfd';
 export type { SignalFdOptions, SignalInfo } from './signalfd';
 export { PidFd } from './pidfd';

@@ -266,3 +266,115 @@ export function kill(pid: number, signal: Signal): void {
   const r = libc().kill(target, sig);
   if (r < 0) throw new SystemError('kill', -r);
 }
+
+/** What the kernel does with a signal: sigaction(2)'s disposition. */
+export type SignalDisposition = 'default' | 'ignore' | 'handler';
+
+/** sizeof(struct sigaction) in glibc on x86-64 and arm64: handler, 128-byte mask, flags, restorer. */
+const SIGACTION_SIZE = 152;
+const MASK_OFFSET = 8;
+/** The kernel's sigset: 64 signals. glibc's sa_mask is 128 bytes, of which it fills these. */
+const KERNEL_MASK_BYTES = 8;
+const FLAGS_OFFSET = 136;
+const SA_RESTORER = 0x04000000;
+const SIG_DFL = 0n;
+const SIG_IGN = 1n;
+
+/**
+ * A signal's disposition as sigaction(2) reported it: the whole struct,
+ * kept as it is, so that it can be put back exactly (handler, mask, flags).
+ */
+export class SignalAction {
+  /** The struct sigaction bytes. */
+  readonly buffer: Buffer;
+
+  /** @internal */
+  constructor(buffer: Buffer) {
+    this.buffer = buffer;
+  }
+
+  /** The handler's address (0 is SIG_DFL, 1 SIG_IGN). */
+  get handlerAddress(): bigint {
+    return this.buffer.readBigUInt64LE(0);
+  }
+
+  /** Default, ignored, or a handler function. */
+  get disposition(): SignalDisposition {
+    const h = this.handlerAddress;
+    return h === SIG_DFL ? 'default' : h === SIG_IGN ? 'ignore' : 'handler';
+  }
+
+  /** sa_flags. */
+  get flags(): number {
+    return this.buffer.readInt32LE(FLAGS_OFFSET);
+  }
+
+  /**
+   * Whether both have the same handler, mask and flags. SA_RESTORER and
+   * sa_restorer are glibc's own trampoline, which it adds to every action it
+   * installs, even SIG_DFL: they are not compared.
+   */
+  equals(other: SignalAction): boolean {
+    return (
+      other instanceof SignalAction &&
+      this.handlerAddress === other.handlerAddress &&
+      this.buffer.subarray(MASK_OFFSET, MASK_OFFSET + KERNEL_MASK_BYTES).equals(other.buffer.subarray(MASK_OFFSET, MASK_OFFSET + KERNEL_MASK_BYTES)) &&
+      (this.flags & ~SA_RESTORER) === (other.flags & ~SA_RESTORER)
+    );
+  }
+
+  /** The action SIG_IGN (nothing else set). */
+  static ignore(): SignalAction {
+    const buffer = Buffer.alloc(SIGACTION_SIZE);
+    buffer.writeBigUInt64LE(SIG_IGN, 0);
+    return new SignalAction(buffer);
+  }
+}
+
+/** The current disposition of `signal` (sigaction(2) with no new action). */
+export function getSignalAction(signal: Signal): SignalAction {
+  const signo = signalNumber(signal);
+  const action = new SignalAction(Buffer.alloc(SIGACTION_SIZE));
+  const r = libc().sigaction(signo, null, action.buffer);
+  if (r < 0) throw new SystemError('sigaction', -r);
+  // glibc leaves stack bytes in the part of sa_mask the kernel does not use.
+  action.buffer.fill(0, MASK_OFFSET + KERNEL_MASK_BYTES, FLAGS_OFFSET);
+  return action;
+}
+
+/** Put `action` in force for `signal`; returns the one it replaced. */
+export function setSignalAction(signal: Signal, action: SignalAction): SignalAction {
+  const signo = signalNumber(signal);
+  if (!(action instanceof SignalAction)) throw new TypeError(`action must be a SignalAction; got ${describeValue(action)}`);
+  const old = new SignalAction(Buffer.alloc(SIGACTION_SIZE));
+  const r = libc().sigaction(signo, action.buffer, old.buffer);
+  if (r < 0) throw new SystemError('sigaction', -r);
+  old.buffer.fill(0, MASK_OFFSET + KERNEL_MASK_BYTES, FLAGS_OFFSET);
+  return old;
+}
+
+/** sizeof(siginfo_t). */
+const SIGINFO_SIZE = 128;
+/** si_code of sigqueue(3). */
+const SI_QUEUE_CODE = -1;
+
+/**
+ * Queue `signal` to thread `tid` of this process with an integer payload
+ * (rt_tgsigqueueinfo(2)): it arrives with si_code SI_QUEUE, si_pid this
+ * process and `value` in si_int (`ssi_int` of a signalfd read). Realtime
+ * signals queue one instance per call; standard ones coalesce while pending.
+ */
+export function queueSignalToThread(tid: number, signal: Signal, value: number): void {
+  const thread = validateInteger(tid, 'tid', 1, INT32_MAX);
+  const signo = signalNumber(signal);
+  const payload = validateInteger(value, 'value', -INT32_MAX - 1, INT32_MAX);
+  const info = Buffer.alloc(SIGINFO_SIZE);
+  const pid = libc().getpid();
+  info.writeInt32LE(signo, 0);
+  info.writeInt32LE(SI_QUEUE_CODE, 8);
+  info.writeInt32LE(pid, 16);
+  info.writeUInt32LE(process.getuid?.() ?? 0, 20);
+  info.writeInt32LE(payload, 24);
+  const r = libc().rt_tgsigqueueinfo(pid, thread, signo, info);
+  if (r < 0) throw new SystemError('rt_tgsigqueueinfo', -r);
+}

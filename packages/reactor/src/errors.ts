@@ -13,3 +13,27 @@ export class ReactorClosedError extends Error {
     this.name = 'ReactorClosedError';
   }
 }
+
+/** An error of the reactor with a permanent `code` (`ERR_REACTOR_*`, or Node's own where one fits). */
+export class ReactorError extends Error {
+  /** A permanent code to test for. */
+  readonly code: string;
+
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'ReactorError';
+    this.code = code;
+  }
+}
+
+/** An out-of-range argument, with a permanent `code`. */
+export class ReactorRangeError extends RangeError {
+  /** A permanent code to test for. */
+  readonly code: string;
+
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'RangeError';
+    this.code = code;
+  }
+}

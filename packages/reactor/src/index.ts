@@ -8,7 +8,7 @@
  */
 
 export { Reactor } from './reactor';
-export { ReactorClosedError } from './errors';
+export { ReactorClosedError, ReactorError } from './errors';
 export type { ReactorOptions, ReactorState, RunMode, ErrorHook } from './reactor';
 export { IoWatch } from './io-watch';
 export type { IoHandler, WatchOptions } from './io-watch';

@@ -10,12 +10,13 @@ import { Listener, type ListenOptions } from './listener';
 import { UdpSocket, type UdpBindOptions } from './udp';
 import { IoWatch, type IoHandler, type WatchOptions } from './io-watch';
 import { getDefaultLogger } from './logger';
+import { drainNodeQueues } from './node-queues';
 import { destroyOwned } from './owned';
 import { watchReadable, type NodePollHandle } from './node-poll';
 import { SignalSource, type SignalHandler, type SignalSubscription } from './signals';
 import type { Dispatchable, LoopCore, SourceContext } from './source';
 import { emptyStats, type ReactorStats } from './stats';
-import { ReactorClosedError } from './errors';
+import { ReactorClosedError, ReactorError } from './errors';
 import { Timer, TimerQueue, validateDelay, type TimerCallback, type TimerClock, type TimerOptions } from './timers';
 import { Waker, WakeupChannel, type MessageHandler, type WakeupHandle } from './wakeup';
 
@@ -69,6 +70,19 @@ function validateTimerSlack(value: unknown): number {
   return ms;
 }
 
+function noop(): void {}
+
+/**
+ * Signals reach a loop through Node's loop on the main thread (signal-router.ts),
+ * which does not turn while runBlocking() owns that thread: a handler there would never run.
+ */
+function signalsNeedNodeLoop(): ReactorError {
+  return new ReactorError(
+    'ERR_REACTOR_SIGNALS_NEED_NODE_LOOP',
+    'a loop that handles signals cannot runBlocking() on the main thread: signals reach it through Node\'s loop, which does not turn meanwhile; use run(), or runBlocking() on a worker thread',
+  );
+}
+
 /** Shared by every timer made without options (never mutated). */
 const NO_TIMER_OPTIONS: TimerOptions = Object.freeze({});
 /** `idle` → `running` → `idle` (run again) … → `closed`. */
@@ -111,6 +125,8 @@ export class Reactor {
   #stopRequested = false;
   #stopError: unknown;
   #turnScheduled = false;
+  /** Whether handlers run inside Node's loop now (the default run mode), where its queues are drained after each. */
+  #drainAfterCallbacks = false;
   #poll: NodePollHandle | undefined;
   #pollRef = false;
   #settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
@@ -147,6 +163,10 @@ export class Reactor {
       addRefs: (delta) => this.#addRefs(delta),
       reportError: (error, context) => this.#reportError(error, context),
       requestTurn: () => this.#requestTurn(),
+      afterCallback: () => {
+        if (this.#drainAfterCallbacks) drainNodeQueues!();
+      },
+      defer: (callback) => this.defer(callback),
       get closed() {
         return self.#state === 'closed';
       },
@@ -214,12 +234,21 @@ export class Reactor {
   }
 
   /**
-   * Handle a signal ('SIGTERM', 15, 'SIGRTMIN+2') as a loop event. While a
-   * handler is registered the signal never kills the process; signals sent
-   * by other processes reach loops on the main thread (see the README).
+   * Handle a signal ('SIGTERM', 15, 'SIGRTMIN+2') as a loop event, on any
+   * thread, beside whatever else in the process handles it: Node's
+   * `process.on` listeners and child_process still see every signal they
+   * would see without the loop, and when the last handler goes, the
+   * disposition in force before the first comes back (docs/signals.md).
+   * While a loop handles a signal, that signal does not kill the process.
+   *
+   * Signals reach loops through Node's own loop on the main thread: a loop
+   * running with `runBlocking()` on the main thread cannot handle signals
+   * (refused with ERR_REACTOR_SIGNALS_NEED_NODE_LOOP), and on a worker
+   * thread they arrive once `subscription.ready` settles.
    */
   onSignal(signal: string | number, handler: SignalHandler, options?: { ref?: boolean }): SignalSubscription {
     this.#ensureOpen('onSignal');
+    if (this.#mode === 'thread' && isMainThread) throw signalsNeedNodeLoop();
     this.#signals ??= new SignalSource(this.#core);
     return this.#signals.subscribe(signal, handler, validateOptions(options));
   }
@@ -335,6 +364,7 @@ export class Reactor {
    * (process.exit(), an uncaught exception) while the loop runs.
    */
   runBlocking(): void {
+    if (isMainThread && this.#signals?.handling === true) throw signalsNeedNodeLoop();
     this.#beginRun('thread');
     this.#lastTurnEnd = performance.now();
     try {
@@ -396,6 +426,7 @@ export class Reactor {
     if (this.#state === 'running') throw new Error('run: the reactor is already running');
     this.#state = 'running';
     this.#mode = mode;
+    this.#drainAfterCallbacks = mode === 'node' && drainNodeQueues !== null;
     this.#stopRequested = false;
     this.#stopError = undefined;
     this.logger.debug({ mode }, 'reactor running');
@@ -407,6 +438,7 @@ export class Reactor {
     const settle = this.#settle;
     this.#settle = undefined;
     this.#mode = undefined;
+    this.#drainAfterCallbacks = false;
     if (this.#poll !== undefined) {
       this.#poll.close();
       this.#poll = undefined;
@@ -481,6 +513,9 @@ export class Reactor {
       this.#stopError ??= error;
       this.#stopRequested = true;
     }
+    // Without a way to drain Node's queues here, a callback Node dispatches
+    // itself does it: an immediate runs in this same iteration of Node's loop.
+    if (drainNodeQueues === null) setImmediate(noop);
     if (this.#stopRequested || !this.#alive()) this.#finish(this.#stopError);
     else {
       this.#updatePollRef();
@@ -513,6 +548,7 @@ export class Reactor {
         } catch (error) {
           this.#reportError(error, { kind: 'io' });
         }
+        if (this.#drainAfterCallbacks) drainNodeQueues!();
         if (this.#stopRequested) break;
       }
       this.#runDeferred();
@@ -536,6 +572,7 @@ export class Reactor {
       } catch (error) {
         this.#reportError(error, { kind: 'defer' });
       }
+      if (this.#drainAfterCallbacks) drainNodeQueues!();
     }
   }
 

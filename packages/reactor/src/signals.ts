@@ -1,29 +1,38 @@
 import {
-  blockSignals, EPOLLIN, gettid, SignalFd, signalName, signalNumber, unblockSignals, validateFunction,
+  EPOLLIN, getpid, gettid, SI_QUEUE, SignalFd, signalName, signalNumber, validateFunction,
   type SignalInfo,
 } from '@reactor/fds';
-import { canRouteProcessSignals, routeSignal, unrouteSignal } from './signal-router';
-import { ReactorClosedError } from './errors';
+import { carrierSignal, prepareThreadForCarrier } from './signal-carrier';
+import { routeToThisThread, unrouteFromThisThread } from './signal-router';
+import { ReactorClosedError, ReactorRangeError } from './errors';
 import type { Dispatchable, LoopCore } from './source';
 
-/** Called with the decoded siginfo of each signal delivered. */
+/** Called with the signal's number and name, and what the carrier told (see SignalSource). */
 export type SignalHandler = (info: SignalInfo) => void;
 
 /** A handler registered with `Reactor.onSignal`; `remove()` undoes it. */
 export class SignalSubscription {
   /** The signal number. */
   readonly signo: number;
+  /**
+   * Settles when signals sent to the process are routed to this loop: at
+   * once on the main thread; on a worker thread when the main thread's
+   * router has answered (it never settles if the main thread has not loaded
+   * `@reactor/reactor`).
+   */
+  readonly ready: Promise<void>;
   readonly #source: SignalSource;
   readonly #handler: SignalHandler;
   #active = true;
   #ref: boolean;
 
   /** @internal */
-  constructor(source: SignalSource, signo: number, handler: SignalHandler, ref: boolean) {
+  constructor(source: SignalSource, signo: number, handler: SignalHandler, ref: boolean, ready: Promise<void>) {
     this.#source = source;
     this.signo = signo;
     this.#handler = handler;
     this.#ref = ref;
+    this.ready = ready;
   }
 
   /** The signal's name ('SIGTERM', 'SIGRTMIN+2'). */
@@ -41,7 +50,7 @@ export class SignalSubscription {
     this.#handler(info);
   }
 
-  /** Unregister the handler; the last one for a signal gives it back to Node. */
+  /** Unregister the handler; when the last one for a signal goes, the disposition before the first comes back. */
   remove(): void {
     if (!this.#active) return;
     this.#active = false;
@@ -72,11 +81,17 @@ export class SignalSubscription {
   }
 }
 
+/** Signals that cannot be handled: SIGKILL and SIGSTOP by the kernel's rule. */
+const UNCATCHABLE = new Set([9, 19]);
+
+/** The loops of this thread that handle signals: a carrier read by one is news for all. */
+const threadSources = new Set<SignalSource>();
+
 /**
- * The loop's one signalfd, in its epoll set, with a mask that grows and
- * shrinks with the handled signals. The loop's thread blocks each handled
- * signal (so it stays pending for the signalfd) and, on the main thread, the
- * router forwards process-directed ones to it (see signal-router.ts).
+ * A loop's signals: a signalfd for the carrier alone (signal-router.ts), in
+ * the loop's epoll set. Each carrier read names a handled signal in its
+ * payload; it is queued for every loop of this thread that handles that
+ * signal (any of them may have read it) and run in that loop's dispatch.
  */
 export class SignalSource implements Dispatchable {
   readonly core: LoopCore;
@@ -84,25 +99,41 @@ export class SignalSource implements Dispatchable {
   readonly #tid = gettid();
   #signalfd: SignalFd | undefined;
   #token = 0;
+  #queue: SignalInfo[] = [];
+  #runScheduled = false;
+  #closed = false;
 
   constructor(core: LoopCore) {
     this.core = core;
   }
 
+  /** Whether any handler is registered (runBlocking() on the main thread refuses then). */
+  get handling(): boolean {
+    return this.#bySignal.size > 0;
+  }
+
   subscribe(signal: string | number, handler: SignalHandler, options: { ref?: boolean } = {}): SignalSubscription {
     const signo = signalNumber(signal);
     validateFunction(handler, 'handler');
-    if (this.core.closed) throw new ReactorClosedError('onSignal');
-    const ref = options.ref !== false;
-    const sub = new SignalSubscription(this, signo, handler, ref);
+    if (this.core.closed || this.#closed) throw new ReactorClosedError('onSignal');
+    if (UNCATCHABLE.has(signo)) {
+      throw new ReactorRangeError('ERR_REACTOR_SIGNAL_UNSUPPORTED', `signal ${signalName(signo)} cannot be caught (signal(7))`);
+    }
+    if (signo === carrierSignal()) {
+      throw new ReactorRangeError('ERR_REACTOR_SIGNAL_RESERVED', `signal ${signalName(signo)} is reserved: the reactor forwards handled signals to its loops with it`);
+    }
+    this.#ensureFd();
     let list = this.#bySignal.get(signo);
+    let ready: Promise<void>;
     if (list === undefined) {
+      ready = routeToThisThread(signo, this.#tid);
       list = [];
       this.#bySignal.set(signo, list);
-      blockSignals([signo]);
-      this.#updateMask();
-      if (canRouteProcessSignals()) routeSignal(signo, this.#tid);
+    } else {
+      ready = list[0]!.ready;
     }
+    const ref = options.ref !== false;
+    const sub = new SignalSubscription(this, signo, handler, ref, ready);
     list.push(sub);
     if (ref) this.core.addRefs(1);
     return sub;
@@ -116,49 +147,75 @@ export class SignalSource implements Dispatchable {
     list.splice(i, 1);
     if (sub.hasRef()) this.core.addRefs(-1);
     if (list.length > 0) return;
-    if (canRouteProcessSignals()) unrouteSignal(sub.signo, this.#tid);
-    // Deliver what is already pending before the mask shrinks: once unblocked,
-    // a pending signal would take its default action.
-    this.dispatch();
     this.#bySignal.delete(sub.signo);
-    this.#updateMask();
-    unblockSignals([sub.signo]);
+    unrouteFromThisThread(sub.signo, this.#tid);
   }
 
-  #updateMask(): void {
-    const signals = [...this.#bySignal.keys()];
-    if (this.#signalfd === undefined) {
-      this.#signalfd = new SignalFd(signals);
-      this.#token = this.core.register(this.#signalfd.fd, EPOLLIN, this);
-    } else {
-      this.#signalfd.setMask(signals);
+  #ensureFd(): void {
+    if (this.#signalfd !== undefined) return;
+    prepareThreadForCarrier();
+    const fd = new SignalFd([carrierSignal()]);
+    try {
+      this.#token = this.core.register(fd.fd, EPOLLIN, this);
+    } catch (error) {
+      fd.close();
+      throw error;
     }
+    this.#signalfd = fd;
+    threadSources.add(this);
   }
 
   dispatch(): void {
     const fd = this.#signalfd;
     if (fd === undefined || fd.closed) return;
-    for (;;) {
-      const batch = fd.read();
-      if (batch.length === 0) return;
-      for (const info of batch) {
-        this.core.counters.signals++;
-        const list = this.#bySignal.get(info.signo);
-        if (list === undefined) continue;
-        for (const sub of list.slice()) {
-          if (!sub.active) continue;
-          try {
-            sub.call(info);
-          } catch (error) {
-            this.core.reportError(error, { kind: 'signal', description: info.name });
-          }
+    const pid = getpid();
+    for (let batch = fd.read(); batch.length > 0; batch = fd.closed ? [] : fd.read()) {
+      for (const carrier of batch) {
+        // Only this process's forwards count; a stray `kill -RTMAX` read from the process queue does not.
+        if (carrier.code !== SI_QUEUE || carrier.pid !== pid || carrier.int <= 0) continue;
+        const info: SignalInfo = { ...carrier, signo: carrier.int, name: signalName(carrier.int), int: 0 };
+        for (const source of threadSources) source.#enqueue(info, this);
+      }
+    }
+    this.#runQueue();
+  }
+
+  #enqueue(info: SignalInfo, reader: SignalSource): void {
+    if (this.#closed || !this.#bySignal.has(info.signo)) return;
+    this.#queue.push(info);
+    if (this !== reader && !this.#runScheduled && !this.core.closed) {
+      this.#runScheduled = true;
+      this.core.defer(() => {
+        this.#runScheduled = false;
+        this.#runQueue();
+      });
+    }
+  }
+
+  #runQueue(): void {
+    while (this.#queue.length > 0 && !this.#closed) {
+      const info = this.#queue.shift()!;
+      this.core.counters.signals++;
+      const list = this.#bySignal.get(info.signo);
+      if (list === undefined) continue;
+      for (const sub of list.slice()) {
+        if (!sub.active || this.#closed) continue;
+        try {
+          sub.call(info);
+        } catch (error) {
+          this.core.reportError(error, { kind: 'signal', description: info.name });
         }
+        this.core.afterCallback();
       }
     }
   }
 
   close(): void {
+    if (this.#closed) return;
     for (const list of [...this.#bySignal.values()]) for (const sub of [...list]) sub.remove();
+    this.#closed = true;
+    this.#queue = [];
+    threadSources.delete(this);
     if (this.#signalfd !== undefined) {
       this.core.unregister(this.#token);
       this.#signalfd.close();

@@ -45,5 +45,13 @@ export interface LoopCore {
   reportError(error: unknown, context: SourceContext): void;
   /** Ask for a turn soon even though no fd is ready (deferred work, changed timers). */
   requestTurn(): void;
+  /**
+   * A handler returned: in the default run mode, run Node's nextTick and
+   * microtask queues now (see node-queues.ts), so that what it awaited
+   * continues before the next handler runs. Nothing in thread mode.
+   */
+  afterCallback(): void;
+  /** Run `callback` after the current batch (or on the next turn). */
+  defer(callback: () => void): void;
   readonly closed: boolean;
 }

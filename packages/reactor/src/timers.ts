@@ -321,6 +321,7 @@ export class TimerQueue implements Dispatchable {
       } catch (error) {
         core.reportError(error, { kind: 'timer', description: `${this.clock} timer` });
       }
+      core.afterCallback();
     }
     this.#dirty = true;
   }

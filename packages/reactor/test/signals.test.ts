@@ -1,4 +1,4 @@
-import { getpid, gettid, tgkill, signalNumber, SI_TKILL } from '@reactor/fds';
+import { getpid, getSignalAction, gettid, tgkill, signalNumber, SI_QUEUE } from '@reactor/fds';
 import { Reactor } from '@reactor/reactor';
 import { bindingName, ChildUnderTest, expectNoFdLeaks, fixture, quietLogger, sleep } from './helpers';
 
@@ -56,24 +56,39 @@ describe(`Reactor signals (${bindingName()})`, () => {
     expect(code).toBe(0);
   });
 
-  test('a thread-directed signal arrives through the signalfd with its siginfo', async () => {
+  test('a signal sent to this process arrives as a loop event, forwarded through the carrier', async () => {
     using loop = new Reactor({ logger: quietLogger });
-    const infos: Array<{ signo: number; code: number; pid: number }> = [];
+    const infos: Array<{ signo: number; name: string; code: number; pid: number }> = [];
     const sub = loop.onSignal('SIGUSR2', (info) => {
-      infos.push({ signo: info.signo, code: info.code, pid: info.pid });
+      infos.push({ signo: info.signo, name: info.name, code: info.code, pid: info.pid });
       sub.remove();
     });
     tgkill(getpid(), gettid(), signalNumber('SIGUSR2'));
     await loop.run();
-    expect(infos).toEqual([{ signo: signalNumber('SIGUSR2'), code: SI_TKILL, pid: process.pid }]);
+    expect(infos).toEqual([{ signo: signalNumber('SIGUSR2'), name: 'SIGUSR2', code: SI_QUEUE, pid: process.pid }]);
   });
 
-  test('the previous disposition comes back when the last handler goes', async () => {
+  test('the disposition before the first handler is the one after the last', () => {
     using loop = new Reactor({ logger: quietLogger });
-    const before = process.listenerCount('SIGUSR2');
-    const sub = loop.onSignal('SIGUSR2', () => undefined);
-    expect(process.listenerCount('SIGUSR2')).toBe(before + 1);
-    sub.remove();
-    expect(process.listenerCount('SIGUSR2')).toBe(before);
+    const before = getSignalAction('SIGUSR2');
+    const first = loop.onSignal('SIGUSR2', () => undefined);
+    const second = loop.onSignal('SIGUSR2', () => undefined);
+    expect(getSignalAction('SIGUSR2').disposition).toBe('handler');
+    first.remove();
+    expect(getSignalAction('SIGUSR2').disposition).toBe('handler');
+    second.remove();
+    expect(getSignalAction('SIGUSR2').equals(before)).toBe(true);
+  });
+
+  test('SIGKILL, SIGSTOP and the carrier are refused with a code, and nothing changes', () => {
+    using loop = new Reactor({ logger: quietLogger });
+    for (const [signal, code] of [['SIGKILL', 'ERR_REACTOR_SIGNAL_UNSUPPORTED'], ['SIGSTOP', 'ERR_REACTOR_SIGNAL_UNSUPPORTED'], ['SIGRTMAX', 'ERR_REACTOR_SIGNAL_RESERVED']] as const) {
+      const before = getSignalAction(signal);
+      expect(() => loop.onSignal(signal, () => undefined)).toThrow(expect.objectContaining({ code }));
+      expect(getSignalAction(signal).equals(before)).toBe(true);
+      // A second try says the same: no half-made subscription was left behind.
+      expect(() => loop.onSignal(signal, () => undefined)).toThrow(expect.objectContaining({ code }));
+    }
+    expect(loop.stats().refs).toBe(0);
   });
 });

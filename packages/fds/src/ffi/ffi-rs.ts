@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { isMainThread } from 'node:worker_threads';
 import { MSG_NOSIGNAL } from '../constants';
 import { nodeDataPath } from './node-io';
 import type { Libc } from './types';
@@ -24,7 +25,9 @@ interface Descriptor {
  * `errno: true` allocates a result object on every call).
  */
 export function createFfiRsLibc(): Libc {
-  const ffi: FfiRs = createRequire(__filename)('ffi-rs');
+  const require = createRequire(__filename);
+  if (!isMainThread) pinNativeModule(require);
+  const ffi: FfiRs = require('ffi-rs');
   const T = ffi.DataType;
   ffi.open({ library: LIBRARY, path: 'libc.so.6' });
   const load = ffi.load as unknown as (d: Descriptor) => number;
@@ -118,6 +121,14 @@ export function createFfiRsLibc(): Libc {
   const send = fn4('send', I64, [I32, P, U64, I32]) as Libc['send'];
 
   const sigmask = fn3('pthread_sigmask', I32, [I32, P, P]);
+  // ffi-rs has no NULL for a Buffer parameter: a pointer-sized 0 takes its place.
+  const sigactionGet = fn3('sigaction', I32, [I32, I64, P]);
+  const sigactionSet = fn3('sigaction', I32, [I32, P, I64]);
+  const sigactionBoth = fn3('sigaction', I32, [I32, P, P]);
+  // glibc has no wrapper for rt_tgsigqueueinfo; syscall() takes the fixed
+  // arguments in the same registers on x86-64 and arm64.
+  const SYS_rt_tgsigqueueinfo = process.arch === 'arm64' ? 240 : 297;
+  const tgsigqueueinfo = fn5('syscall', I64, [I64, I32, I32, I32, P]);
 
   return {
     name: 'ffi-rs',
@@ -143,6 +154,9 @@ export function createFfiRsLibc(): Libc {
       return r > 0 ? -r : r;
     },
     sigpending: fn1('sigpending', I32, [P]) as Libc['sigpending'],
+    sigaction: (signo, act, oldAct) =>
+      act === null ? sigactionGet(signo, 0, oldAct) : oldAct === null ? sigactionSet(signo, act, 0) : sigactionBoth(signo, act, oldAct),
+    rt_tgsigqueueinfo: (tgid, tid, sig, info) => tgsigqueueinfo(SYS_rt_tgsigqueueinfo, tgid, tid, sig, info),
     getpid: fn0('getpid', I32),
     gettid: fn0('gettid', I32),
     kill: fn2('kill', I32, [I32, I32]) as Libc['kill'],
@@ -166,4 +180,28 @@ export function createFfiRsLibc(): Libc {
     recvfrom: fn6('recvfrom', I64, [I32, P, U64, I32, P, P]) as Libc['recvfrom'],
     sendto: fn6('sendto', I64, [I32, P, U64, I32, P, U32]) as Libc['sendto'],
   };
+}
+
+/**
+ * ffi-rs's native module, loaded first in a worker thread, crashes the process
+ * (SIGSEGV) when that worker exits: Node unloads an addon with the last
+ * environment that loaded it, and code of the module still runs afterwards
+ * (napi-rs's thread-local destructors). Opening the same file beforehand with
+ * RTLD_NODELETE keeps it mapped for the life of the process; Node's own
+ * dlopen then finds it loaded. koffi (itself safe in workers) makes the call.
+ */
+function pinNativeModule(require: NodeJS.Require): void {
+  const arch = process.arch === 'x64' ? 'x64' : process.arch === 'arm64' ? 'arm64' : undefined;
+  if (arch === undefined) return;
+  let path: string;
+  try {
+    const fromFfiRs = createRequire(require.resolve('ffi-rs'));
+    path = fromFfiRs.resolve(`@yuuang/ffi-rs-linux-${arch}-gnu`);
+  } catch {
+    return; // Not laid out as expected: ffi-rs reports its own loading error next.
+  }
+  const koffi = require('koffi') as { load(path: string): { func(proto: string): (...args: unknown[]) => unknown } };
+  const RTLD_NOW = 2;
+  const RTLD_NODELETE = 0x1000;
+  koffi.load('libc.so.6').func('void *dlopen(const char *file, int mode)')(path, RTLD_NOW | RTLD_NODELETE);
 }

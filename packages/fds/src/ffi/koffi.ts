@@ -45,6 +45,9 @@ export function createKoffiLibc(): Libc {
   const signalfd = f('int signalfd(int fd, const void *mask, int flags)');
   const pthread_sigmask = f('int pthread_sigmask(int how, const void *set, void *oldset)');
   const sigpending = f('int sigpending(void *set)');
+  const sigaction = f('int sigaction(int signum, const void *act, void *oldact)');
+  const syscall = lib.func('long syscall(long number, ...)') as (...args: unknown[]) => number;
+  const SYS_rt_tgsigqueueinfo = process.arch === 'arm64' ? 240 : 297;
   const getpid = f('int getpid()');
   const gettid = f('int gettid()');
   const kill = f('int kill(int pid, int sig)');
@@ -92,6 +95,9 @@ export function createKoffiLibc(): Libc {
     // pthread_sigmask returns the error number itself and leaves errno alone.
     pthread_sigmask: (how, set, old) => -pthread_sigmask(how, set, old),
     sigpending: (set) => result(sigpending(set)),
+    sigaction: (signo, act, oldAct) => result(sigaction(signo, act, oldAct)),
+    rt_tgsigqueueinfo: (tgid, tid, sig, info) =>
+      result(syscall(SYS_rt_tgsigqueueinfo, 'int', tgid, 'int', tid, 'int', sig, 'void *', info)),
     getpid: () => getpid(),
     gettid: () => gettid(),
     kill: (pid, sig) => result(kill(pid, sig)),

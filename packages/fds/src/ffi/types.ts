@@ -62,6 +62,13 @@ export interface Libc {
   kill(pid: number, sig: number): number;
   /** tgkill(2): a signal to one thread of a process. */
   tgkill(tgid: number, tid: number, sig: number): number;
+  /**
+   * sigaction(2): `act` (an encoded struct sigaction, or null to leave the
+   * disposition as it is) and the previous one written to `oldAct` (or null).
+   */
+  sigaction(signo: number, act: Buffer | null, oldAct: Buffer | null): number;
+  /** rt_tgsigqueueinfo(2): a signal with an encoded siginfo_t to one thread of this process. */
+  rt_tgsigqueueinfo(tgid: number, tid: number, sig: number, info: Buffer): number;
   /** SIGRTMIN as glibc reports it (it reserves the first realtime signals). */
   sigrtmin(): number;
   /** SIGRTMAX. */
