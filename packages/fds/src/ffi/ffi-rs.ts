@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
 import { MSG_NOSIGNAL } from '../constants';
@@ -26,11 +27,25 @@ interface Descriptor {
  */
 export function createFfiRsLibc(): Libc {
   const require = createRequire(__filename);
-  if (!isMainThread) pinNativeModule(require);
-  const ffi: FfiRs = require('ffi-rs');
+  const nativePath = nativeModulePath(require);
+  const serial: <R>(fn: () => R) => R = nativePath === undefined ? (fn) => fn() : threadLock(require, nativePath);
+  if (!isMainThread && nativePath !== undefined) pinNativeModule(require, nativePath);
+  let ffi!: FfiRs;
+  serial(() => {
+    ffi = require('ffi-rs');
+    ffi.open({ library: LIBRARY, path: 'libc.so.6' });
+    return 0;
+  });
   const T = ffi.DataType;
-  ffi.open({ library: LIBRARY, path: 'libc.so.6' });
-  const load = ffi.load as unknown as (d: Descriptor) => number;
+  const rawLoad = ffi.load as unknown as (d: Descriptor) => number;
+  // A function's first call fills ffi-rs's process-wide caches: one thread at a time.
+  const firstCalls = new WeakSet<Descriptor>();
+  const load = (d: Descriptor): number => {
+    if (firstCalls.has(d)) return rawLoad(d);
+    const r = serial(() => rawLoad(d));
+    firstCalls.add(d);
+    return r;
+  };
   const describe = (funcName: string, retType: number, paramsType: number[]): Descriptor => ({
     library: LIBRARY,
     funcName,
@@ -40,10 +55,14 @@ export function createFfiRsLibc(): Libc {
   });
 
   // errno lives in thread-local storage: each thread (module instance) reads its own.
-  const errnoView = ffi.createExternalBuffer(
-    ffi.load({ library: LIBRARY, funcName: '__errno_location', retType: T.External, paramsType: [], paramsValue: [] }),
-    4,
-  );
+  let errnoView!: Buffer;
+  serial(() => {
+    errnoView = ffi.createExternalBuffer(
+      ffi.load({ library: LIBRARY, funcName: '__errno_location', retType: T.External, paramsType: [], paramsValue: [] }),
+      4,
+    );
+    return 0;
+  });
   const result = (value: number): number => (value === -1 ? -errnoView.readInt32LE(0) : value);
 
   const { I32, I64, U32, U64, U8Array: P } = T;
@@ -182,6 +201,48 @@ export function createFfiRsLibc(): Libc {
   };
 }
 
+/** The file of ffi-rs's native module for this platform, when laid out as its package does. */
+function nativeModulePath(require: NodeJS.Require): string | undefined {
+  const arch = process.arch === 'x64' ? 'x64' : process.arch === 'arm64' ? 'arm64' : undefined;
+  if (arch === undefined) return undefined;
+  try {
+    return createRequire(require.resolve('ffi-rs')).resolve(`@yuuang/ffi-rs-linux-${arch}-gnu`);
+  } catch {
+    return undefined; // ffi-rs reports its own loading error next.
+  }
+}
+
+interface KoffiLibc {
+  func(proto: string): (...args: unknown[]) => unknown;
+}
+
+function koffiLibc(require: NodeJS.Require): KoffiLibc {
+  return (require('koffi') as { load(path: string): KoffiLibc }).load('libc.so.6');
+}
+
+/**
+ * ffi-rs keeps process-wide state (the opened libraries, each function's
+ * prepared call) without a lock: two worker threads opening it or making a
+ * function's first call at once corrupted the heap ("corrupted
+ * double-linked list", about 1 run in 10 with 20 workers starting together).
+ * Those steps run one thread at a time, under flock(2) on the native module's
+ * file: each open(2) is a file description of its own, so two threads of
+ * this process exclude each other as two processes would.
+ */
+function threadLock(require: NodeJS.Require, file: string): <R>(fn: () => R) => R {
+  const flock = koffiLibc(require).func('int flock(int fd, int operation)');
+  const LOCK_EX = 2;
+  return (fn) => {
+    const fd = openSync(file, 'r');
+    try {
+      flock(fd, LOCK_EX);
+      return fn();
+    } finally {
+      closeSync(fd); // releases the lock
+    }
+  };
+}
+
 /**
  * ffi-rs's native module, loaded first in a worker thread, crashes the process
  * (SIGSEGV) when that worker exits: Node unloads an addon with the last
@@ -190,18 +251,8 @@ export function createFfiRsLibc(): Libc {
  * RTLD_NODELETE keeps it mapped for the life of the process; Node's own
  * dlopen then finds it loaded. koffi (itself safe in workers) makes the call.
  */
-function pinNativeModule(require: NodeJS.Require): void {
-  const arch = process.arch === 'x64' ? 'x64' : process.arch === 'arm64' ? 'arm64' : undefined;
-  if (arch === undefined) return;
-  let path: string;
-  try {
-    const fromFfiRs = createRequire(require.resolve('ffi-rs'));
-    path = fromFfiRs.resolve(`@yuuang/ffi-rs-linux-${arch}-gnu`);
-  } catch {
-    return; // Not laid out as expected: ffi-rs reports its own loading error next.
-  }
-  const koffi = require('koffi') as { load(path: string): { func(proto: string): (...args: unknown[]) => unknown } };
+function pinNativeModule(require: NodeJS.Require, file: string): void {
   const RTLD_NOW = 2;
   const RTLD_NODELETE = 0x1000;
-  koffi.load('libc.so.6').func('void *dlopen(const char *file, int mode)')(path, RTLD_NOW | RTLD_NODELETE);
+  koffiLibc(require).func('void *dlopen(const char *file, int mode)')(file, RTLD_NOW | RTLD_NODELETE);
 }
