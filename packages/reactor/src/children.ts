@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import { describeValue, EPOLLIN, PidFd, SystemError, validateFunction, validateInteger } from '@reactor/fds';
+import { EPOLLIN, PidFd, SystemError } from '@reactor/fds';
+import { describeValue, validateFunction, validateInteger } from '@reactor/fds/internal';
 import type { Dispatchable, LoopCore } from './source';
 
 /** How a watched child ended. */

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { describeValue, rawLibc, validateInteger, validateOptions } from '@reactor/fds';
+import { describeValue, rawLibc, validateInteger, validateOptions } from '@reactor/fds/internal';
 import { Waker, type WakeupHandle } from './wakeup';
 
 /** Options of `Cluster.start()`. */

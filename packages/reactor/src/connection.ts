@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import {
   EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, Socket, SystemError,
-  validateBuffer, validateFunction, validateInteger, validateNonNegative,
   type SocketAddress,
 } from '@reactor/fds';
+import { validateBuffer, validateFunction, validateInteger, validateNonNegative } from '@reactor/fds/internal';
 import type { IoWatch } from './io-watch';
 import { trackOwned, untrackOwned } from './owned';
 import { loopReadBuffer } from './read-buffer';

@@ -1,4 +1,5 @@
-import { EPOLLET, EPOLLONESHOT, SystemError, validateFdNumber, validateFunction, validateInteger, type FdLike } from '@reactor/fds';
+import { EPOLLET, EPOLLONESHOT, SystemError, type FdLike } from '@reactor/fds';
+import { validateFdNumber, validateFunction, validateInteger } from '@reactor/fds/internal';
 import type { Dispatchable, LoopCore } from './source';
 
 /** Called with the ready epoll bits (EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP …) and the watch. */

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
-import { EPOLLIN, Socket, SystemError, validateInteger, validateOptions, validateIpAddress, type SocketAddress } from '@reactor/fds';
+import { EPOLLIN, Socket, SystemError, type SocketAddress } from '@reactor/fds';
+import { validateInteger, validateOptions, validateIpAddress } from '@reactor/fds/internal';
 import { Connection, connectionOptionsFrom, type ConnectionOptions } from './connection';
 import type { IoWatch } from './io-watch';
 import { trackOwned, untrackOwned } from './owned';

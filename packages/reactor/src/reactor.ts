@@ -1,7 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';
-import { describeValue, Epoll, validateFunction, validateInteger, validateNonNegative, validateOptions, type FdLike } from '@reactor/fds';
+import { Epoll, type FdLike } from '@reactor/fds';
+import { describeValue, validateFunction, validateInteger, validateNonNegative, validateOptions } from '@reactor/fds/internal';
 import type { Logger } from 'pino';
 import { ChildWatch, type ChildHandler } from './children';
 import { connect as openConnection, type ConnectOptions } from './connect';

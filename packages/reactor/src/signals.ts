@@ -1,7 +1,8 @@
 import {
-  blockSignals, EPOLLIN, gettid, SignalFd, signalName, signalNumber, unblockSignals, validateFunction,
+  blockSignals, EPOLLIN, gettid, SignalFd, signalName, signalNumber, unblockSignals,
   type SignalInfo,
 } from '@reactor/fds';
+import { validateFunction } from '@reactor/fds/internal';
 import { canRouteProcessSignals, routeSignal, unrouteSignal } from './signal-router';
 import { ReactorClosedError } from './errors';
 import type { Dispatchable, LoopCore } from './source';

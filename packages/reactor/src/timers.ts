@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { clockNow, EPOLLIN, SystemError, TimerFd, validateFunction, validateNonNegative } from '@reactor/fds';
+import { clockNow, EPOLLIN, SystemError, TimerFd } from '@reactor/fds';
+import { validateFunction, validateNonNegative } from '@reactor/fds/internal';
 import { TimerHeap, type HeapEntry } from './timer-heap';
 import { ReactorClosedError } from './errors';
 import type { Dispatchable, LoopCore } from './source';

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { EPOLLIN, Socket, validateBuffer, validateInteger, validateOptions, validateIpAddress, type SocketAddress } from '@reactor/fds';
+import { EPOLLIN, Socket, type SocketAddress } from '@reactor/fds';
+import { validateBuffer, validateInteger, validateOptions, validateIpAddress } from '@reactor/fds/internal';
 import type { IoWatch } from './io-watch';
 import { trackOwned, untrackOwned } from './owned';
 import { loopReadBuffer } from './read-buffer';

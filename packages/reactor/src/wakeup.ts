@@ -1,5 +1,6 @@
 import { deserialize, serialize } from 'node:v8';
-import { EPOLLIN, EventFd, rawLibc, SystemError, validateInteger } from '@reactor/fds';
+import { EPOLLIN, EventFd, SystemError } from '@reactor/fds';
+import { rawLibc, validateInteger } from '@reactor/fds/internal';
 import type { Dispatchable, LoopCore } from './source';
 
 /**
