@@ -12,7 +12,7 @@
 export * from './constants';
 export { SystemError, ClosedFdError, errnoName, errnoNumber } from './errors';
 export type { SystemErrorDetails } from './errors';
-export { bindingName, bindingFromEnv, useBinding } from './ffi/index';
+export { bindingName, bindingFromEnv, useBinding, UnsupportedPlatformError } from './ffi/index';
 export type { BindingName } from './ffi/index';
 export { FileDescriptor, closeQuietly } from './fd';
 export { Epoll } from './epoll';
