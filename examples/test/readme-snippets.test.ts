@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import ts from 'typescript';
+import { compilePrograms } from './snippet-programs';
 
 // Every ```ts block of the READMEs (the repository's and each package's) is a complete program. Each is written to
 // examples/.snippets/ (gitignored; from there '@reactor/reactor' and
@@ -62,18 +62,7 @@ beforeAll(() => {
   rmSync(DIR, { recursive: true, force: true });
   mkdirSync(DIR, { recursive: true });
   for (const s of snippets) writeFileSync(file(s), `${s.code}\n`);
-  const base = JSON.parse(readFileSync(join(ROOT, 'tsconfig.base.json'), 'utf8')).compilerOptions;
-  const { options, errors } = ts.convertCompilerOptionsFromJson(
-    { ...base, module: 'nodenext', moduleResolution: 'nodenext', composite: false, declaration: false, declarationMap: false, sourceMap: false, outDir: DIR, rootDir: DIR },
-    DIR,
-  );
-  expect(errors.map((e) => ts.flattenDiagnosticMessageText(e.messageText, '\n'))).toEqual([]);
-  const program = ts.createProgram(snippets.map(file), options);
-  const emitted = program.emit();
-  const diagnostics = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics].map((d) => {
-    const where = d.file && d.start !== undefined ? `${d.file.fileName}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: ` : '';
-    return `${where}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
-  });
+  const diagnostics = compilePrograms(snippets.map(file), DIR);
   // A snippet that does not type-check is a README bug: fail every test with the reason.
   expect(diagnostics).toEqual([]);
 }, 60000);

@@ -92,6 +92,23 @@ export type RunMode = 'node' | 'thread';
  * ready events (wait), call their handlers (dispatch), then run deferred
  * callbacks. Handlers may add or remove any source, including themselves;
  * an fd removed during a batch gets no further events from it.
+ *
+ * @example
+ * ```ts
+ * import { Reactor } from '@reactor/reactor';
+ *
+ * const loop = new Reactor(); // one epoll set, watched from inside Node's own loop
+ * const server = loop.listen({ host: '127.0.0.1', port: 0 }, (conn) => conn.end('hello\n'));
+ * loop.every(1000, () => console.log(loop.stats().turns)).unref(); // unref: does not keep the loop alive
+ * loop.onSignal('SIGTERM', (info) => {
+ *   console.log(`${info.name}: stopping`); // kill(2) from outside arrives as a loop event
+ *   loop.stop();
+ * });
+ * loop.after(20, () => process.kill(process.pid, 'SIGTERM'));
+ * await loop.run(); // resolves on stop(), or when nothing referenced is left
+ * server.close();
+ * loop.close();
+ * ```
  */
 export class Reactor {
   /** The logger the loop and its sources log to (the `component: 'reactor'` child of `options.logger`). */

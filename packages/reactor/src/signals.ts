@@ -10,7 +10,23 @@ import type { Dispatchable, LoopCore } from './source';
 /** Called with the decoded siginfo of each signal delivered. */
 export type SignalHandler = (info: SignalInfo) => void;
 
-/** A handler registered with `Reactor.onSignal`; `remove()` undoes it. */
+/**
+ * A handler registered with `Reactor.onSignal`; `remove()` undoes it.
+ *
+ * @example
+ * ```ts
+ * import { Reactor } from '@reactor/reactor';
+ *
+ * const loop = new Reactor();
+ * const subscription = loop.onSignal('SIGUSR1', (info) => {
+ *   console.log(`${info.name} (${info.signo}) from pid ${info.pid}`);
+ *   subscription.remove(); // nothing is left, so run() resolves
+ * });
+ * process.kill(process.pid, 'SIGUSR1');
+ * await loop.run();
+ * loop.close();
+ * ```
+ */
 export class SignalSubscription {
   /** The signal number. */
   readonly signo: number;
