@@ -25,6 +25,7 @@ const BY_FILE = {
     [/^src\/signals\.ts$/, 'Signals and processes'],
     [/^src\/ffi\/(index|types)\.ts$/, 'FFI binding'],
     [/^src\/constants\.ts$/, 'constants'],
+    [/^src\/validate\.ts$/, 'Argument checks'],
   ],
 };
 

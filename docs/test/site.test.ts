@@ -58,7 +58,7 @@ describeWithBrowser('the API reference site in headless Chromium', () => {
     server = await serve(out);
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = await Browser.launch(CHROMIUM, 1280, 1000);
-  }, 60000);
+  }, 120000); // ~30 s on a quiet 2-core machine (the TypeDoc build is most of it); the bound is for a loaded one
 
   afterAll(async () => {
     await browser?.close();
