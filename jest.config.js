@@ -3,10 +3,13 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/packages', '<rootDir>/examples', '<rootDir>/benchmarks'],
+  roots: ['<rootDir>/packages', '<rootDir>/examples', '<rootDir>/benchmarks', '<rootDir>/docs'],
   testMatch: ['**/test/**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
-  moduleNameMapper: { '^@reactor/(fds|reactor)$': '<rootDir>/packages/$1/dist/index.js' },
+  moduleNameMapper: {
+    '^@reactor/(fds|reactor)$': '<rootDir>/packages/$1/dist/index.js',
+    '^@reactor/fds/internal$': '<rootDir>/packages/fds/dist/internal.js',
+  },
   testTimeout: 30000,
   maxWorkers: 2,
 };

@@ -7,7 +7,8 @@
  *
  * --json prints the raw figures (every round) for `pnpm bench` instead of the table.
  */
-import { Epoll, EventFd, EPOLLIN, rawLibc, bindingName, AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, SOCK_NONBLOCK } from '@reactor/fds';
+import { Epoll, EventFd, EPOLLIN, bindingName, AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, SOCK_NONBLOCK } from '@reactor/fds';
+import { rawLibc } from '@reactor/fds/internal';
 import { childRounds } from './child-rounds';
 import { median, type FfiSection } from './results';
 

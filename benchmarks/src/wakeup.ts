@@ -84,7 +84,7 @@ async function measure(mode: Mode, rounds: number): Promise<Sample> {
   // The binding must be loaded in the main thread too (FACTS §1: ffi-rs loaded
   // only in workers crashed the process when they exited).
   const { Reactor } = await import('@reactor/reactor');
-  const { rawLibc } = await import('@reactor/fds');
+  const { rawLibc } = await import('@reactor/fds/internal');
   rawLibc();
   const sab = new SharedArrayBuffer(sabBytes(rounds));
   let latencies: Float64Array<ArrayBufferLike> = new Float64Array(rounds);

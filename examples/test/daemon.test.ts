@@ -223,6 +223,18 @@ describe('the pnpm start daemon', () => {
     expect(stopped).toEqual(expect.objectContaining({ forced: 0, workerExitCode: 0 }));
   });
 
+  test('each part logs through its own child logger: the loop (made by Reactor), main, http, the worker, the supervisor', async () => {
+    const d = await startDaemon({ ...FAST, logLevel: 'debug' });
+    const running = await d.waitLog((l) => l.msg === 'reactor running', 'the loop running');
+    expect(running).toEqual(expect.objectContaining({ name: 'daemon', component: 'reactor' }));
+    expect(d.logs.find((l) => l.msg.startsWith('listening on '))).toEqual(expect.objectContaining({ name: 'daemon', component: 'main' }));
+    expect(await d.waitLog((l) => l.msg === 'worker result', 'a worker result')).toEqual(expect.objectContaining({ component: 'worker' }));
+    expect(await d.waitLog((l) => l.msg === 'child started', 'child started')).toEqual(expect.objectContaining({ component: 'supervisor' }));
+    expect(await d.waitLog((l) => l.msg === 'probe', 'a probe')).toEqual(expect.objectContaining({ component: 'prober' }));
+    expect(await terminate(d)).toBe(0);
+    expect(d.logs.filter((l) => l.component === undefined).map((l) => l.msg)).toEqual([]);
+  });
+
   test('SIGHUP reloads the config (log level, heartbeat) with a keep-alive connection open; a bad file is refused and the old config kept', async () => {
     const d = await startDaemon(QUIET);
     const client = await RawClient.open(d.port);

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import ts from 'typescript';
+import { compilePrograms } from './snippet-programs';
 
-// Every ```ts block of the README is a complete program. Each is written to
+// Every ```ts block of the READMEs (the repository's and each package's) is a complete program. Each is written to
 // examples/.snippets/ (gitignored; from there '@reactor/reactor' and
 // '@reactor/fds' resolve to the built workspace packages, as for a user who
 // installed them), type-checked together with the project's strictness,
@@ -15,13 +15,14 @@ const DIR = join(__dirname, '..', '.snippets');
 
 interface Snippet {
   name: string;
+  source: string;
   line: number;
   code: string;
   expected: string | undefined;
 }
 
 /** The ```ts blocks, each with the nearest heading above it and the **Output** ```text block right after it. */
-export function extractSnippets(markdown: string): Snippet[] {
+export function extractSnippets(markdown: string, source = 'README.md'): Snippet[] {
   const lines = markdown.split('\n');
   const snippets: Snippet[] = [];
   let heading = '(top)';
@@ -32,7 +33,7 @@ export function extractSnippets(markdown: string): Snippet[] {
     const start = i + 1;
     let end = start;
     while (end < lines.length && lines[end]!.trim() !== '```') end++;
-    if (end === lines.length) throw new Error(`README.md:${i + 1}: unclosed code block`);
+    if (end === lines.length) throw new Error(`${source}:${i + 1}: unclosed code block`);
     const code = lines.slice(start, end).join('\n');
     // The expected output: blank lines, "**Output**", blank lines, then a ```text block.
     let j = end + 1;
@@ -41,52 +42,43 @@ export function extractSnippets(markdown: string): Snippet[] {
     if (lines[j]?.trim() === '**Output**') {
       j++;
       while (j < lines.length && lines[j]!.trim() === '') j++;
-      if (lines[j]?.trim() !== '```text') throw new Error(`README.md:${j + 1}: **Output** must be followed by a \`\`\`text block`);
+      if (lines[j]?.trim() !== '```text') throw new Error(`${source}:${j + 1}: **Output** must be followed by a \`\`\`text block`);
       const outStart = j + 1;
       let outEnd = outStart;
       while (outEnd < lines.length && lines[outEnd]!.trim() !== '```') outEnd++;
       expected = lines.slice(outStart, outEnd).join('\n');
     }
-    snippets.push({ name: `${heading} (README.md:${i + 1})`, line: i + 1, code, expected });
+    snippets.push({ name: `${heading} (${source}:${i + 1})`, source, line: i + 1, code, expected });
     i = end;
   }
   return snippets;
 }
 
-const snippets = extractSnippets(readFileSync(join(ROOT, 'README.md'), 'utf8'));
-const file = (s: Snippet) => join(DIR, `readme-${String(s.line).padStart(4, '0')}.mts`);
+const READMES = ['README.md', 'packages/fds/README.md', 'packages/reactor/README.md'];
+const snippets = READMES.flatMap((source) => extractSnippets(readFileSync(join(ROOT, source), 'utf8'), source));
+const file = (s: Snippet) => join(DIR, `${s.source.replace(/\W+/g, '-')}-${String(s.line).padStart(4, '0')}.mts`);
 
 beforeAll(() => {
   rmSync(DIR, { recursive: true, force: true });
   mkdirSync(DIR, { recursive: true });
   for (const s of snippets) writeFileSync(file(s), `${s.code}\n`);
-  const base = JSON.parse(readFileSync(join(ROOT, 'tsconfig.base.json'), 'utf8')).compilerOptions;
-  const { options, errors } = ts.convertCompilerOptionsFromJson(
-    { ...base, module: 'nodenext', moduleResolution: 'nodenext', composite: false, declaration: false, declarationMap: false, sourceMap: false, outDir: DIR, rootDir: DIR },
-    DIR,
-  );
-  expect(errors.map((e) => ts.flattenDiagnosticMessageText(e.messageText, '\n'))).toEqual([]);
-  const program = ts.createProgram(snippets.map(file), options);
-  const emitted = program.emit();
-  const diagnostics = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics].map((d) => {
-    const where = d.file && d.start !== undefined ? `${d.file.fileName}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: ` : '';
-    return `${where}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
-  });
+  const diagnostics = compilePrograms(snippets.map(file), DIR);
   // A snippet that does not type-check is a README bug: fail every test with the reason.
   expect(diagnostics).toEqual([]);
 }, 60000);
 
 describe('README snippets', () => {
-  test('the README has runnable snippets, each with its expected output', () => {
+  test('the READMEs have runnable snippets, each with its expected output', () => {
     expect(snippets.length).toBeGreaterThanOrEqual(8);
+    for (const source of READMES) expect(snippets.some((s) => s.source === source)).toBe(true);
     expect(snippets.filter((s) => s.expected === undefined).map((s) => s.name)).toEqual([]);
   });
 
   test('the extractor pairs a block with its **Output** and refuses a dangling one', () => {
     const md = ['# A', '```ts', 'console.log(1);', '```', '', '**Output**', '', '```text', '1', '```', '## B', '```ts', 'let x = 2;', '```'].join('\n');
     expect(extractSnippets(md)).toEqual([
-      { name: 'A (README.md:2)', line: 2, code: 'console.log(1);', expected: '1' },
-      { name: 'B (README.md:12)', line: 12, code: 'let x = 2;', expected: undefined },
+      { name: 'A (README.md:2)', source: 'README.md', line: 2, code: 'console.log(1);', expected: '1' },
+      { name: 'B (README.md:12)', source: 'README.md', line: 12, code: 'let x = 2;', expected: undefined },
     ]);
     expect(() => extractSnippets('```ts\nx\n```\n**Output**\nnope\n')).toThrow(/must be followed by a ```text block/);
   });

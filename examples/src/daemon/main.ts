@@ -50,8 +50,13 @@ export async function main(args: string[]): Promise<number> {
   const host = flag(args, 'host') ?? '127.0.0.1';
   const configPath = resolve(flag(args, 'config') ?? DEFAULT_CONFIG_PATH);
   let config: DaemonConfig = loadConfig(configPath);
-  const logger = createLogger(config.logLevel);
-  const loop = new Reactor({ logger, keepAlive: true });
+  // One root logger; each part logs through its child, so every line says
+  // which part wrote it ({ component: 'http' | 'worker' | … }). The loop makes
+  // its own child ({ component: 'reactor' }). pino children follow the root's
+  // level, so a reload sets it once, on the root.
+  const root = createLogger(config.logLevel);
+  const logger = root.child({ component: 'main' });
+  const loop = new Reactor({ logger: root, keepAlive: true });
   const startedAt = performance.now();
   let reloads = 0;
   let heartbeats = 0;
@@ -82,7 +87,7 @@ export async function main(args: string[]): Promise<number> {
     return { status: 404, contentType: 'text/plain', body: 'not found\n' };
   };
 
-  const server = new HttpServer(loop, { host, port, idleTimeoutMs: config.idleTimeoutMs }, route, logger);
+  const server = new HttpServer(loop, { host, port, idleTimeoutMs: config.idleTimeoutMs }, route, root.child({ component: 'http' }));
   const boundPort = server.port;
 
   const beat = () => {
@@ -97,9 +102,10 @@ export async function main(args: string[]): Promise<number> {
   };
   let heartbeat: Timer = loop.every(config.heartbeatMs, beat);
 
-  const worker = new HashWorker(loop, config.worker, logger);
+  const worker = new HashWorker(loop, config.worker, root.child({ component: 'worker' }));
 
   const probes = { ok: 0, failed: 0 };
+  const proberLog = root.child({ component: 'prober' });
   const supervisorOptions = (c: DaemonConfig): SupervisorOptions => ({
     command: process.execPath,
     args: () => [join(__dirname, 'prober.js'), String(boundPort), String(c.child.probeIntervalMs)],
@@ -108,10 +114,10 @@ export async function main(args: string[]): Promise<number> {
     onLine: (line) => {
       if (line.startsWith('ok ')) probes.ok++;
       else probes.failed++;
-      logger.debug({ line }, 'probe');
+      proberLog.debug({ line }, 'probe');
     },
   });
-  const supervisor = new Supervisor(loop, supervisorOptions(config), logger);
+  const supervisor = new Supervisor(loop, supervisorOptions(config), root.child({ component: 'supervisor' }));
   supervisor.start();
 
   loop.onSignal('SIGHUP', () => {
@@ -122,7 +128,7 @@ export async function main(args: string[]): Promise<number> {
       logger.error({ err: error instanceof ConfigError ? error.message : error }, 'config rejected; keeping the running one');
       return;
     }
-    logger.level = next.logLevel;
+    root.level = next.logLevel;
     if (next.heartbeatMs !== config.heartbeatMs) {
       heartbeat.cancel();
       heartbeat = loop.every(next.heartbeatMs, beat);

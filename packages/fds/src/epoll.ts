@@ -40,6 +40,20 @@ function fdOf(target: FdLike, name = 'fd'): number {
  * `wait()` fills one buffer that is reused for every call, and the results
  * are read with `eventsAt(i)` / `tokenAt(i)`, so waiting allocates nothing
  * per event. The results are valid until the next `wait()`.
+ *
+ * @example
+ * ```ts
+ * import { Epoll, EPOLLIN, EventFd } from '@reactor/fds';
+ *
+ * using epoll = new Epoll();
+ * using efd = new EventFd();
+ * epoll.add(efd, EPOLLIN, 42); // the token 42 comes back with the fd's events
+ * efd.write(1);
+ * const ready = epoll.wait(0); // 0: poll; -1 would block this thread until an event
+ * for (let i = 0; i < ready; i++) {
+ *   console.log(`token ${epoll.tokenAt(i)}, readable: ${(epoll.eventsAt(i) & EPOLLIN) !== 0}`);
+ * }
+ * ```
  */
 export class Epoll extends FileDescriptor {
   /** How many events one `wait()` can return at most. */

@@ -23,6 +23,19 @@ let adopting: { fd: number; semaphore: boolean } | undefined;
  * An eventfd(2): a 64-bit counter in the kernel. A write adds to it, a read
  * returns it (or 1 with EFD_SEMAPHORE) and resets (or decrements) it. The
  * counter is a `bigint`; writes accept safe-integer Numbers too.
+ *
+ * @example
+ * ```ts
+ * import { EventFd } from '@reactor/fds';
+ *
+ * using counter = new EventFd(); // non-blocking, close-on-exec
+ * counter.write(2);
+ * counter.write(3);
+ * console.log(counter.read()); // 5n: a read takes the whole count
+ * console.log(counter.tryRead()); // null: nothing to read (EAGAIN)
+ * using semaphore = new EventFd(2, { semaphore: true });
+ * console.log(semaphore.read(), semaphore.read(), semaphore.tryRead()); // 1n 1n null
+ * ```
  */
 export class EventFd extends FileDescriptor {
   /** Whether it was made with EFD_SEMAPHORE (each read takes 1). */

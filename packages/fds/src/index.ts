@@ -3,25 +3,22 @@
  * pidfd, pipes and sockets, each non-blocking and close-on-exec, each closed
  * once; failed syscalls throw a SystemError shaped like Node's.
  *
+ * The argument checks and raw FFI calls the reactor shares with this package
+ * are in `@reactor/fds/internal` (not covered by semver).
+ *
  * @module @reactor/fds
  */
 
 export * from './constants';
-export * from './errors';
-export { bindingName, bindingFromEnv, useBinding } from './ffi/index';
+export { SystemError, ClosedFdError, errnoName, errnoNumber } from './errors';
+export type { SystemErrorDetails } from './errors';
+export { bindingName, bindingFromEnv, useBinding, UnsupportedPlatformError } from './ffi/index';
 export type { BindingName } from './ffi/index';
 export { FileDescriptor, closeQuietly } from './fd';
 export { Epoll } from './epoll';
 export type { EpollOptions, FdLike } from './epoll';
 export { EventFd } from './eventfd';
 export type { EventFdOptions } from './eventfd';
-/**
- * The FFI layer itself (`rawLibc().read(fd, buf, len)` → bytes or -errno).
- * For benchmarks and the reactor's own hot paths; not a stable API.
- */
-export { libc as rawLibc } from './ffi/index';
-export type { Libc } from './ffi/index';
-export * from './validate';
 export { TimerFd, clockNow, clockId } from './timerfd';
 export type { TimerFdOptions, TimerSpec, TimerSetting, TimerClockName, ClockName, Clock } from './timerfd';
 export {

@@ -43,6 +43,20 @@ const SI_STATUS = 24;
  * have reaped the child first, which shows up as ECHILD (the child's 'exit'
  * event then carries the status). Reaping a libuv child here instead would
  * leave libuv without its 'exit' event.
+ *
+ * @example
+ * ```ts
+ * import { spawn } from 'node:child_process';
+ * import { Epoll, EPOLLIN, PidFd } from '@reactor/fds';
+ *
+ * const child = spawn('sh', ['-c', 'exit 5']);
+ * using pidfd = PidFd.open(child.pid!);
+ * using epoll = new Epoll();
+ * epoll.add(pidfd, EPOLLIN); // readable once the process has exited
+ * epoll.wait(5000); // blocks this thread: fine in a script (a Reactor waits without blocking)
+ * const exit = pidfd.wait({ noWait: true }); // noWait: child_process still reaps it
+ * console.log(exit?.code, exit?.status); // exited 5
+ * ```
  */
 export class PidFd extends FileDescriptor {
   /** The process this pidfd refers to. */

@@ -109,6 +109,19 @@ const BATCH = 16;
  * delivered. The signals must be blocked in that thread (see blockSignals),
  * and in a Node process a signal sent to the process from outside may be
  * delivered to another thread instead (FACTS §3).
+ *
+ * @example
+ * ```ts
+ * import { blockSignals, getpid, gettid, SignalFd, tgkill, unblockSignals } from '@reactor/fds';
+ *
+ * blockSignals('SIGUSR2'); // a signalfd reads only blocked signals
+ * using signals = new SignalFd('SIGUSR2');
+ * // To this thread: Node's other threads do not block SIGUSR2, and a signal sent to the
+ * // process could go to one of them (the Reactor routes process signals for you).
+ * tgkill(getpid(), gettid(), 'SIGUSR2');
+ * for (const info of signals.read()) console.log(info.name, info.pid === getpid());
+ * unblockSignals('SIGUSR2');
+ * ```
  */
 export class SignalFd extends FileDescriptor {
   readonly #mask: SignalSet;

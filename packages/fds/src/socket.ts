@@ -33,6 +33,19 @@ function where(addr: SocketAddress): { address?: string; port?: number; path?: s
  * null for EAGAIN (no exception on the hot path); other failures throw a
  * SystemError. Writes use MSG_NOSIGNAL, so a reset peer gives EPIPE, never
  * SIGPIPE. Scratch buffers for addresses are reused per socket.
+ *
+ * @example
+ * ```ts
+ * import { Socket } from '@reactor/fds';
+ *
+ * const [a, b] = Socket.pair(); // AF_UNIX stream sockets: non-blocking, close-on-exec
+ * a.write(Buffer.from('ping'));
+ * const buffer = Buffer.alloc(64);
+ * const n = b.read(buffer); // null when nothing is there (EAGAIN)
+ * console.log(buffer.subarray(0, n ?? 0).toString());
+ * a.close();
+ * b.close();
+ * ```
  */
 export class Socket extends FileDescriptor {
   /** What was created, or 'accepted' for a socket from `accept()`. */

@@ -114,6 +114,19 @@ function msToNs(ms: unknown, name: string): bigint {
  * A timerfd (timerfd_create(2)): a timer the kernel keeps on one clock, whose
  * fd becomes readable when it expires; read() returns how many expirations
  * happened since the last read. Times are bigint nanoseconds.
+ *
+ * @example
+ * ```ts
+ * import { setTimeout as sleep } from 'node:timers/promises';
+ * import { TimerFd } from '@reactor/fds';
+ *
+ * using timer = new TimerFd('monotonic'); // non-blocking: put it in an epoll set (or a Reactor) to wait
+ * timer.setMs(10, 10); // first expiration in 10 ms, then every 10 ms
+ * console.log(timer.tryRead()); // null: not expired yet
+ * await sleep(55);
+ * console.log(timer.read() >= 4n); // true: one read returns every expiration since the last
+ * timer.disarm();
+ * ```
  */
 export class TimerFd extends FileDescriptor {
   /** The clockid_t the timer follows. */

@@ -2,8 +2,9 @@ import fc from 'fast-check';
 import {
   bindingFromEnv, blockSignals, closeQuietly, errnoName, clockId, clockNow, ClosedFdError, createPipe, decodeSignalfdSiginfo, Epoll, EPOLLIN, EventFd,
   FileDescriptor, getSignalMask, kill, PidFd, PipeEnd, setSignalMask, SignalFd, SignalSet, signalName, signalNumber, Socket,
-  SystemError, tgkill, TimerFd, unblockSignals, useBinding, validateBufferList,
+  SystemError, tgkill, TimerFd, unblockSignals, useBinding,
 } from '@reactor/fds';
+import { validateBufferList } from '@reactor/fds/internal';
 import { binding, expectNoFdLeaks } from './helpers';
 import { expectTyped, RUNS } from './property-helpers';
 

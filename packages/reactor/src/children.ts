@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import { describeValue, EPOLLIN, PidFd, SystemError, validateFunction, validateInteger } from '@reactor/fds';
+import { EPOLLIN, PidFd, SystemError } from '@reactor/fds';
+import { describeValue, validateFunction, validateInteger } from '@reactor/fds/internal';
 import type { Dispatchable, LoopCore } from './source';
 
 /** How a watched child ended. */
@@ -26,6 +27,18 @@ const ECHILD = 10;
  * zombie for its reaper: for `child_process` children that is libuv, which
  * reaps on SIGCHLD; if libuv got there first, the status comes from the
  * ChildProcess's own 'exit' event instead.
+ *
+ * @example
+ * ```ts
+ * import { spawn } from 'node:child_process';
+ * import { Reactor } from '@reactor/reactor';
+ *
+ * const loop = new Reactor();
+ * // A pidfd in the epoll set: no SIGCHLD handler, no pid-reuse race.
+ * loop.watchChild(spawn('sh', ['-c', 'exit 7']), (exit) => console.log(`exit code ${exit.exitCode}`));
+ * await loop.run();
+ * loop.close();
+ * ```
  */
 export class ChildWatch implements Dispatchable {
   /** The watched process. */

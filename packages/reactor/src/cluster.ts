@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { describeValue, rawLibc, validateInteger, validateOptions } from '@reactor/fds';
+import { describeValue, rawLibc, validateInteger, validateOptions } from '@reactor/fds/internal';
 import { Waker, type WakeupHandle } from './wakeup';
 
 /** Options of `Cluster.start()`. */
@@ -30,6 +30,25 @@ interface WorkerReport {
  * module (typically a listener on one port with SO_REUSEPORT, so the kernel
  * spreads connections across the threads). `stop()` stops every loop through
  * its eventfd and waits for the threads to exit.
+ *
+ * @example
+ * ```ts
+ * import { fileURLToPath } from 'node:url';
+ * import { isMainThread } from 'node:worker_threads';
+ * import { Cluster, type Reactor } from '@reactor/reactor';
+ *
+ * // Runs in each thread, on that thread's loop (a server would listen here with reusePort: true).
+ * export function setup(loop: Reactor, _data: unknown, index: number): void {
+ *   loop.onMessage((message) => console.log(`thread ${index}: ${String(message)}`));
+ * }
+ *
+ * if (isMainThread) {
+ *   const cluster = await Cluster.start({ threads: 2, module: fileURLToPath(import.meta.url) });
+ *   cluster.broadcast('hello');
+ *   await new Promise((resolve) => setTimeout(resolve, 100));
+ *   await cluster.stop();
+ * }
+ * ```
  */
 export class Cluster {
   readonly #workers: Worker[] = [];

@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { EPOLLOUT, Socket, SystemError, validateInteger, validateNonNegative, validateOptions, validateString } from '@reactor/fds';
+import { EPOLLOUT, Socket, SystemError } from '@reactor/fds';
+import { validateInteger, validateNonNegative, validateOptions, validateString } from '@reactor/fds/internal';
 import { Connection, connectionOptionsFrom, type ConnectionOptions } from './connection';
 import { trackOwned, untrackOwned } from './owned';
 import type { Reactor } from './reactor';

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import {
   EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, Socket, SystemError,
-  validateBuffer, validateFunction, validateInteger, validateNonNegative,
   type SocketAddress,
 } from '@reactor/fds';
+import { validateBuffer, validateFunction, validateInteger, validateNonNegative } from '@reactor/fds/internal';
 import type { IoWatch } from './io-watch';
 import { trackOwned, untrackOwned } from './owned';
 import { loopReadBuffer } from './read-buffer';
@@ -70,6 +70,25 @@ const MAX_WRITEV_BUFFERS = 512;
  * together in one writev after the batch; past the high-water mark `write()`
  * returns false and 'drain' follows. `end()` half-closes once the queue is
  * flushed; `close()` flushes then closes; `destroy(err)` closes at once.
+ *
+ * @example
+ * ```ts
+ * import { Reactor } from '@reactor/reactor';
+ *
+ * const loop = new Reactor();
+ * const server = loop.listen({ host: '127.0.0.1', port: 0 }, (conn) => {
+ *   conn.on('data', (chunk) => conn.write(chunk)); // echo; false past the high-water mark, then 'drain'
+ *   conn.on('end', () => conn.end());
+ * });
+ * const running = loop.run(); // the loop must turn for the connect to complete
+ * const address = server.address();
+ * const client = await loop.connect({ host: '127.0.0.1', port: 'port' in address ? address.port : 0 });
+ * client.on('data', (chunk) => console.log(chunk.toString())); // a loan: copy it to keep it
+ * client.on('close', () => server.close());
+ * client.end('ping');
+ * await running;
+ * loop.close();
+ * ```
  */
 export class Connection extends EventEmitter<ConnectionEvents> {
   /** The loop the connection is registered with. */

@@ -1,5 +1,5 @@
 import { Duplex } from 'node:stream';
-import { describeValue } from '@reactor/fds';
+import { describeValue } from '@reactor/fds/internal';
 import { Connection } from './connection';
 
 /**

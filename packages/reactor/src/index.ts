@@ -10,6 +10,7 @@
 export { Reactor } from './reactor';
 export { ReactorClosedError, ReactorError } from './errors';
 export type { ReactorOptions, ReactorState, RunMode, ErrorHook } from './reactor';
+export type { ReactorLogger, LogFn } from './logger';
 export { IoWatch } from './io-watch';
 export type { IoHandler, WatchOptions } from './io-watch';
 export { Timer } from './timers';

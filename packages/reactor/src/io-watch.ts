@@ -1,4 +1,5 @@
-import { EPOLLET, EPOLLONESHOT, SystemError, validateFdNumber, validateFunction, validateInteger, type FdLike } from '@reactor/fds';
+import { EPOLLET, EPOLLONESHOT, SystemError, type FdLike } from '@reactor/fds';
+import { validateFdNumber, validateFunction, validateInteger } from '@reactor/fds/internal';
 import type { Dispatchable, LoopCore } from './source';
 
 /** Called with the ready epoll bits (EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP …) and the watch. */
@@ -24,6 +25,23 @@ const EBADF = 9;
  * Each registration gets a token of its own, so an fd that is removed (or
  * closed and its number reused) in the middle of a batch never receives an
  * event meant for the old registration.
+ *
+ * @example
+ * ```ts
+ * import { EPOLLIN, EventFd } from '@reactor/fds';
+ * import { Reactor } from '@reactor/reactor';
+ *
+ * const loop = new Reactor();
+ * const efd = new EventFd();
+ * const watch = loop.watch(efd, EPOLLIN, () => {
+ *   console.log(`counter ${efd.read()}`); // level-triggered: read what is ready
+ *   watch.remove(); // nothing is left, so run() resolves
+ * });
+ * efd.write(7);
+ * await loop.run();
+ * efd.close();
+ * loop.close();
+ * ```
  */
 export class IoWatch implements Dispatchable {
   /** The watched fd. */

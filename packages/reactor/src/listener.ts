@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
-import { EPOLLIN, Socket, SystemError, validateInteger, validateOptions, validateIpAddress, type SocketAddress } from '@reactor/fds';
+import { EPOLLIN, Socket, SystemError, type SocketAddress } from '@reactor/fds';
+import { validateInteger, validateOptions, validateIpAddress } from '@reactor/fds/internal';
 import { Connection, connectionOptionsFrom, type ConnectionOptions } from './connection';
 import type { IoWatch } from './io-watch';
 import { trackOwned, untrackOwned } from './owned';
@@ -61,6 +62,25 @@ const RETRYABLE_ACCEPT = new Set([103 /* ECONNABORTED */, 71 /* EPROTO */, 4 /* 
  * pauses — the listening fd leaves the interest set, so the loop does not
  * spin on it — and resumes after a back-off (10 ms, doubling up to 1 s),
  * so the server keeps serving its open connections and recovers by itself.
+ *
+ * @example
+ * ```ts
+ * import { rmSync } from 'node:fs';
+ * import { connect } from 'node:net';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { Reactor } from '@reactor/reactor';
+ *
+ * const loop = new Reactor();
+ * const path = join(tmpdir(), `listener-example-${process.pid}.sock`);
+ * const server = loop.listen({ path }, (conn) => conn.end('hello over a Unix socket\n'));
+ * const client = connect(path).setEncoding('utf8');
+ * client.on('data', (text) => process.stdout.write(text));
+ * client.on('close', () => server.close());
+ * await loop.run();
+ * loop.close();
+ * rmSync(path, { force: true });
+ * ```
  */
 export class Listener extends EventEmitter<ListenerEvents> {
   /** The loop the listener is registered with. */

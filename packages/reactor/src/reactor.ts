@@ -1,15 +1,15 @@
 import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';
-import { describeValue, Epoll, validateFunction, validateInteger, validateNonNegative, validateOptions, type FdLike } from '@reactor/fds';
-import type { Logger } from 'pino';
+import { Epoll, type FdLike } from '@reactor/fds';
+import { describeValue, validateFunction, validateInteger, validateNonNegative, validateOptions } from '@reactor/fds/internal';
 import { ChildWatch, type ChildHandler } from './children';
 import { connect as openConnection, type ConnectOptions } from './connect';
 import type { Connection } from './connection';
 import { Listener, type ListenOptions } from './listener';
 import { UdpSocket, type UdpBindOptions } from './udp';
 import { IoWatch, type IoHandler, type WatchOptions } from './io-watch';
-import { getDefaultLogger } from './logger';
+import { componentLogger, type ReactorLogger } from './logger';
 import { drainNodeQueues } from './node-queues';
 import { destroyOwned } from './owned';
 import { watchReadable, type NodePollHandle } from './node-poll';
@@ -25,8 +25,14 @@ export type ErrorHook = (error: unknown, context: SourceContext) => void;
 
 /** Options of `new Reactor()`. */
 export interface ReactorOptions {
-  /** A pino logger (default: pino on stderr, level from REACTOR_LOG_LEVEL). */
-  logger?: Logger;
+  /**
+   * Where the loop logs, through a child named `{ component: 'reactor' }`:
+   * a pino logger or any object with its level methods; `false` for no
+   * logging at all (then only `onError` reports handler exceptions). Default:
+   * JSON lines in pino's format on stderr, level from REACTOR_LOG_LEVEL
+   * (default 'info'; 'silent' for none).
+   */
+  logger?: ReactorLogger | false;
   /**
    * What a handler's exception does: 'log' (default: logged at error level,
    * the loop goes on), 'stop' (the loop stops and `run()` rejects with it),
@@ -100,10 +106,27 @@ export type RunMode = 'node' | 'thread';
  * ready events (wait), call their handlers (dispatch), then run deferred
  * callbacks. Handlers may add or remove any source, including themselves;
  * an fd removed during a batch gets no further events from it.
+ *
+ * @example
+ * ```ts
+ * import { Reactor } from '@reactor/reactor';
+ *
+ * const loop = new Reactor(); // one epoll set, watched from inside Node's own loop
+ * const server = loop.listen({ host: '127.0.0.1', port: 0 }, (conn) => conn.end('hello\n'));
+ * loop.every(1000, () => console.log(loop.stats().turns)).unref(); // unref: does not keep the loop alive
+ * loop.onSignal('SIGTERM', (info) => {
+ *   console.log(`${info.name}: stopping`); // kill(2) from outside arrives as a loop event
+ *   loop.stop();
+ * });
+ * loop.after(20, () => process.kill(process.pid, 'SIGTERM'));
+ * await loop.run(); // resolves on stop(), or when nothing referenced is left
+ * server.close();
+ * loop.close();
+ * ```
  */
 export class Reactor {
-  /** The pino logger the loop and its sources log to. */
-  readonly logger: Logger;
+  /** The logger the loop and its sources log to (the `component: 'reactor'` child of `options.logger`). */
+  readonly logger: ReactorLogger;
   readonly #epoll: Epoll;
   readonly #targets = new Map<number, Dispatchable>();
   /** fd → the token of its live registration, and back (for LoopCore.isCurrent). */
@@ -136,7 +159,7 @@ export class Reactor {
 
   constructor(options?: ReactorOptions) {
     const opts = validateOptions<ReactorOptions>(options);
-    this.logger = opts.logger ?? getDefaultLogger();
+    this.logger = componentLogger(opts.logger, 'reactor');
     const onError = opts.onError ?? 'log';
     if (onError !== 'log' && onError !== 'stop' && typeof onError !== 'function') {
       throw new TypeError(`options.onError must be 'log', 'stop' or a function; got ${describeValue(onError)}`);

@@ -1,7 +1,8 @@
 import {
-  EPOLLIN, getpid, gettid, SI_QUEUE, SignalFd, signalName, signalNumber, validateFunction,
+  EPOLLIN, getpid, gettid, SI_QUEUE, SignalFd, signalName, signalNumber,
   type SignalInfo,
 } from '@reactor/fds';
+import { validateFunction } from '@reactor/fds/internal';
 import { carrierSignal, prepareThreadForCarrier } from './signal-carrier';
 import { routeToThisThread, unrouteFromThisThread } from './signal-router';
 import { ReactorClosedError, ReactorRangeError } from './errors';
@@ -10,7 +11,23 @@ import type { Dispatchable, LoopCore } from './source';
 /** Called with the signal's number and name, and what the carrier told (see SignalSource). */
 export type SignalHandler = (info: SignalInfo) => void;
 
-/** A handler registered with `Reactor.onSignal`; `remove()` undoes it. */
+/**
+ * A handler registered with `Reactor.onSignal`; `remove()` undoes it.
+ *
+ * @example
+ * ```ts
+ * import { Reactor } from '@reactor/reactor';
+ *
+ * const loop = new Reactor();
+ * const subscription = loop.onSignal('SIGUSR1', (info) => {
+ *   console.log(`${info.name} (${info.signo}) from pid ${info.pid}`);
+ *   subscription.remove(); // nothing is left, so run() resolves
+ * });
+ * process.kill(process.pid, 'SIGUSR1');
+ * await loop.run();
+ * loop.close();
+ * ```
+ */
 export class SignalSubscription {
   /** The signal number. */
   readonly signo: number;

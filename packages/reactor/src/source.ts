@@ -1,5 +1,5 @@
 import type { Epoll } from '@reactor/fds';
-import type { Logger } from 'pino';
+import type { ReactorLogger } from './logger';
 import type { ReactorStats } from './stats';
 
 /** What the loop dispatches an epoll event to (looked up by token). */
@@ -26,7 +26,7 @@ export interface SourceContext {
  */
 export interface LoopCore {
   readonly epoll: Epoll;
-  readonly logger: Logger;
+  readonly logger: ReactorLogger;
   readonly counters: ReactorStats;
   /** Register `target` under a fresh token; returns the token. */
   register(fd: number, events: number, target: Dispatchable): number;

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { clockNow, EPOLLIN, SystemError, TimerFd, validateFunction, validateNonNegative } from '@reactor/fds';
+import { clockNow, EPOLLIN, SystemError, TimerFd } from '@reactor/fds';
+import { validateFunction, validateNonNegative } from '@reactor/fds/internal';
 import { TimerHeap, type HeapEntry } from './timer-heap';
 import { ReactorClosedError } from './errors';
 import type { Dispatchable, LoopCore } from './source';
@@ -29,6 +30,21 @@ const MAX_ARM_NS = 2 ** 62;
 /**
  * A scheduled callback. Cancel it, refresh it (same delay, from now), or
  * unref it so that it does not keep the loop alive.
+ *
+ * @example
+ * ```ts
+ * import { Reactor } from '@reactor/reactor';
+ *
+ * const loop = new Reactor();
+ * const idle = loop.after(100, () => console.log('idle for 100 ms'));
+ * let ticks = 0;
+ * loop.every(20, (tick) => {
+ *   idle.refresh(); // activity pushes the idle deadline back
+ *   if (++ticks === 3) tick.cancel();
+ * });
+ * await loop.run(); // 'idle for 100 ms', 100 ms after the third tick
+ * loop.close();
+ * ```
  */
 export class Timer {
   /** The deadline (ms on the queue's clock) while pending. */

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { EPOLLIN, Socket, validateBuffer, validateInteger, validateOptions, validateIpAddress, type SocketAddress } from '@reactor/fds';
+import { EPOLLIN, Socket, type SocketAddress } from '@reactor/fds';
+import { validateBuffer, validateInteger, validateOptions, validateIpAddress } from '@reactor/fds/internal';
 import type { IoWatch } from './io-watch';
 import { trackOwned, untrackOwned } from './owned';
 import { loopReadBuffer } from './read-buffer';
@@ -31,6 +32,23 @@ export interface UdpEvents {
  * A UDP socket on a reactor. Each readiness event drains up to
  * `maxReadsPerTurn` datagrams (the batching the kernel allows without
  * recvmmsg, which the FFI layer does not expose).
+ *
+ * @example
+ * ```ts
+ * import { Reactor } from '@reactor/reactor';
+ *
+ * const loop = new Reactor();
+ * const a = loop.udp({ host: '127.0.0.1' }); // port 0: any free port
+ * const b = loop.udp({ host: '127.0.0.1' });
+ * b.on('message', (data, from) => {
+ *   console.log(`${data} from port ${'port' in from ? from.port : '?'}`);
+ *   a.close();
+ *   b.close();
+ * });
+ * a.send('a datagram', b.address());
+ * await loop.run();
+ * loop.close();
+ * ```
  */
 export class UdpSocket extends EventEmitter<UdpEvents> {
   /** The loop the socket is registered with. */

@@ -1,5 +1,6 @@
 import { deserialize, serialize } from 'node:v8';
-import { EPOLLIN, EventFd, rawLibc, SystemError, validateInteger } from '@reactor/fds';
+import { EPOLLIN, EventFd, SystemError } from '@reactor/fds';
+import { rawLibc, validateInteger } from '@reactor/fds/internal';
 import type { Dispatchable, LoopCore } from './source';
 
 /**
@@ -57,6 +58,27 @@ function ringCopyOut(ring: Uint8Array, at: number, dst: Uint8Array): number {
  * The producer side, usable from any thread: `wake()` makes the loop turn,
  * `post(value)` hands it a structured-cloneable value. Any number of wakes
  * and posts before the loop's next turn cost one eventfd write in total.
+ *
+ * @example
+ * ```ts
+ * import { isMainThread, Worker, workerData } from 'node:worker_threads';
+ * import { Reactor, Waker, type WakeupHandle } from '@reactor/reactor';
+ *
+ * if (isMainThread) {
+ *   const loop = new Reactor({ keepAlive: true });
+ *   loop.onMessage((message) => {
+ *     console.log('posted:', message);
+ *     loop.stop();
+ *   });
+ *   // The handle is plain data: pass it to the thread, which makes its Waker from it.
+ *   const worker = new Worker(new URL(import.meta.url), { workerData: loop.wakeupHandle() });
+ *   await loop.run();
+ *   await new Promise((resolve) => worker.once('exit', resolve));
+ *   loop.close();
+ * } else {
+ *   new Waker(workerData as WakeupHandle).post({ from: 'a worker thread' });
+ * }
+ * ```
  */
 export class Waker {
   readonly #fd: number;

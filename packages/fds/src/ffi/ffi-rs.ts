@@ -28,24 +28,20 @@ interface Descriptor {
 export function createFfiRsLibc(): Libc {
   const require = createRequire(__filename);
   const nativePath = nativeModulePath(require);
-  const serial: <R>(fn: () => R) => R = nativePath === undefined ? (fn) => fn() : threadLock(require, nativePath);
+  const serial: (fn: () => void) => void = nativePath === undefined ? (fn) => fn() : threadLock(require, nativePath);
   if (!isMainThread && nativePath !== undefined) pinNativeModule(require, nativePath);
   let ffi!: FfiRs;
+  let errnoView!: Buffer;
   serial(() => {
     ffi = require('ffi-rs');
     ffi.open({ library: LIBRARY, path: 'libc.so.6' });
-    return 0;
+    errnoView = ffi.createExternalBuffer(
+      ffi.load({ library: LIBRARY, funcName: '__errno_location', retType: ffi.DataType.External, paramsType: [], paramsValue: [] }),
+      4,
+    );
   });
   const T = ffi.DataType;
-  const rawLoad = ffi.load as unknown as (d: Descriptor) => number;
-  // A function's first call fills ffi-rs's process-wide caches: one thread at a time.
-  const firstCalls = new WeakSet<Descriptor>();
-  const load = (d: Descriptor): number => {
-    if (firstCalls.has(d)) return rawLoad(d);
-    const r = serial(() => rawLoad(d));
-    firstCalls.add(d);
-    return r;
-  };
+  const load = ffi.load as unknown as (d: Descriptor) => number;
   const describe = (funcName: string, retType: number, paramsType: number[]): Descriptor => ({
     library: LIBRARY,
     funcName,
@@ -54,15 +50,7 @@ export function createFfiRsLibc(): Libc {
     paramsValue: new Array<unknown>(paramsType.length).fill(0),
   });
 
-  // errno lives in thread-local storage: each thread (module instance) reads its own.
-  let errnoView!: Buffer;
-  serial(() => {
-    errnoView = ffi.createExternalBuffer(
-      ffi.load({ library: LIBRARY, funcName: '__errno_location', retType: T.External, paramsType: [], paramsValue: [] }),
-      4,
-    );
-    return 0;
-  });
+  // errno lives in thread-local storage: each thread (module instance) reads its own (errnoView).
   const result = (value: number): number => (value === -1 ? -errnoView.readInt32LE(0) : value);
 
   const { I32, I64, U32, U64, U8Array: P } = T;
@@ -221,24 +209,29 @@ function koffiLibc(require: NodeJS.Require): KoffiLibc {
 }
 
 /**
- * ffi-rs keeps process-wide state (the opened libraries, each function's
- * prepared call) without a lock: two worker threads opening it or making a
- * function's first call at once corrupted the heap ("corrupted
- * double-linked list", about 1 run in 10 with 20 workers starting together).
- * Those steps run one thread at a time, under flock(2) on the native module's
- * file: each open(2) is a file description of its own, so two threads of
- * this process exclude each other as two processes would.
+ * ffi-rs keeps process-wide state (the opened libraries) without a lock: two
+ * worker threads loading and opening it at once corrupted the heap
+ * ("corrupted double-linked list", about 1 run in 10 with 20 workers starting
+ * together on Node 22). That step runs one thread at a time, under flock(2)
+ * on the native module's file: each open(2) is a file description of its
+ * own, so two threads of this process exclude each other as two processes
+ * would. Best effort: with no fd to spare (EMFILE), it goes on unlocked.
  */
-function threadLock(require: NodeJS.Require, file: string): <R>(fn: () => R) => R {
+function threadLock(require: NodeJS.Require, file: string): (fn: () => void) => void {
   const flock = koffiLibc(require).func('int flock(int fd, int operation)');
   const LOCK_EX = 2;
   return (fn) => {
-    const fd = openSync(file, 'r');
+    let fd: number | undefined;
     try {
+      fd = openSync(file, 'r');
       flock(fd, LOCK_EX);
-      return fn();
+    } catch {
+      // No lock to be had: loading alone is what every other thread does too.
+    }
+    try {
+      fn();
     } finally {
-      closeSync(fd); // releases the lock
+      if (fd !== undefined) closeSync(fd); // releases the lock
     }
   };
 }

@@ -10,6 +10,50 @@ const BINDINGS: readonly BindingName[] = ['ffi-rs', 'koffi'];
 let active: Libc | undefined;
 let chosen: BindingName | undefined;
 
+/**
+ * The C library could not be loaded: this is not Linux, or its C library is
+ * not glibc (Alpine's musl has no `libc.so.6`), or the FFI library has no
+ * binary for this platform. Thrown by the first call that needs the kernel;
+ * `cause` holds what the FFI library said.
+ */
+export class UnsupportedPlatformError extends Error {
+  /** A permanent code to test for. */
+  readonly code = 'ERR_REACTOR_UNSUPPORTED_PLATFORM';
+
+  /** `binding` is the FFI library that tried; `cause` what it threw (or why it was not tried). */
+  constructor(binding: BindingName, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(
+      `@reactor/fds needs Linux with glibc (x64 or arm64); loading libc.so.6 through ${binding} failed on ` +
+        `${process.platform}-${process.arch}${libcFamily()}: ${reason}`,
+      { cause },
+    );
+    this.name = 'UnsupportedPlatformError';
+  }
+}
+
+/** ' (musl)' / ' (glibc 2.36)' as Node's diagnostic report tells it, for the message only. */
+function libcFamily(): string {
+  if (process.platform !== 'linux') return '';
+  try {
+    const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+    if (header === undefined) return '';
+    return header.glibcVersionRuntime === undefined ? ' (not glibc: musl?)' : ` (glibc ${header.glibcVersionRuntime})`;
+  } catch {
+    return '';
+  }
+}
+
+/** The binding's calls into libc.so.6, or UnsupportedPlatformError instead of the FFI library's own error. */
+function openLibc(name: BindingName): Libc {
+  if (process.platform !== 'linux') throw new UnsupportedPlatformError(name, `${process.platform} is not Linux`);
+  try {
+    return name === 'koffi' ? createKoffiLibc() : createFfiRsLibc();
+  } catch (error) {
+    throw new UnsupportedPlatformError(name, error);
+  }
+}
+
 function isBindingName(value: unknown): value is BindingName {
   return typeof value === 'string' && (BINDINGS as readonly string[]).includes(value);
 }
@@ -39,11 +83,11 @@ export function bindingName(): BindingName {
   return active?.name ?? chosen ?? bindingFromEnv();
 }
 
-/** The libc of the chosen binding, loaded on first use. */
+/** The libc of the chosen binding, loaded on first use (UnsupportedPlatformError when it cannot be). */
 export function libc(): Libc {
   if (active === undefined) {
     const name = chosen ?? bindingFromEnv();
-    active = withEintrRetry(name === 'koffi' ? createKoffiLibc() : createFfiRsLibc());
+    active = withEintrRetry(openLibc(name));
   }
   return active;
 }
