@@ -1,0 +1,108 @@
+import type { Reactor, Timer } from '@reactor/reactor';
+import { ownPid, parseUnsigned, type EnvOptions } from './env';
+import { SystemdError } from './errors';
+import { notifyAddress, Notifier } from './notify';
+
+/**
+ * sd_watchdog_enabled(3): the watchdog interval in microseconds when the
+ * service manager expects WATCHDOG=1 pings from this process, else
+ * undefined: WATCHDOG_USEC unset, or WATCHDOG_PID set to another process
+ * (the variables were inherited by a child). A WATCHDOG_USEC or WATCHDOG_PID
+ * that is not a positive decimal number is ERR_REACTOR_WATCHDOG_ENV.
+ */
+export function watchdogEnabled(options: EnvOptions = {}): number | undefined {
+  const env = options.env ?? process.env;
+  try {
+    const text = env.WATCHDOG_USEC;
+    if (text === undefined) return undefined;
+    const usec = parseUnsigned(text);
+    if (usec === undefined || usec === 0) {
+      throw new SystemdError('ERR_REACTOR_WATCHDOG_ENV', `WATCHDOG_USEC must be a positive number of microseconds; got ${JSON.stringify(text)}`);
+    }
+    const pidText = env.WATCHDOG_PID;
+    if (pidText !== undefined) {
+      const pid = parseUnsigned(pidText);
+      if (pid === undefined || pid === 0) throw new SystemdError('ERR_REACTOR_WATCHDOG_ENV', `WATCHDOG_PID must be a process id; got ${JSON.stringify(pidText)}`);
+      if (pid !== ownPid()) return undefined;
+    }
+    return usec;
+  } finally {
+    if (options.unsetEnvironment) {
+      delete env.WATCHDOG_USEC;
+      delete env.WATCHDOG_PID;
+    }
+  }
+}
+
+/** Options of `startWatchdog()`. */
+export interface WatchdogOptions extends EnvOptions {
+  /** The interval in microseconds instead of WATCHDOG_USEC (pings go at half of it). */
+  usec?: number;
+}
+
+/**
+ * WATCHDOG=1 pings sent from a timer of the loop, as sd_event_set_watchdog
+ * does: the first at once, then every half interval. A timer fires only
+ * while the loop turns, so a loop stuck in a handler stops the pings and
+ * the service manager restarts the service: the point of the watchdog. The
+ * timer is unref'd (it does not keep the loop alive). A ping that cannot be
+ * sent is logged and counted; the next one is tried all the same.
+ */
+export class Watchdog {
+  /** The interval the manager enforces, in microseconds. */
+  readonly usec: number;
+  /** Pings sent. */
+  pings = 0;
+  /** Pings that failed (logged at warn). */
+  failures = 0;
+  readonly #loop: Reactor;
+  readonly #notifier: Notifier;
+  readonly #timer: Timer;
+
+  /** @internal made by `startWatchdog()` */
+  constructor(loop: Reactor, notifier: Notifier, usec: number) {
+    this.#loop = loop;
+    this.#notifier = notifier;
+    this.usec = usec;
+    this.ping();
+    this.#timer = loop.every(Math.max(1, usec / 2000), () => this.ping(), { ref: false });
+  }
+
+  /** Whether `stop()` has run. */
+  get stopped(): boolean {
+    return !this.#timer.pending;
+  }
+
+  /** Send WATCHDOG=1 now (as the timer does). */
+  ping(): void {
+    try {
+      this.#notifier.send('WATCHDOG=1');
+      this.pings++;
+    } catch (error) {
+      this.failures++;
+      this.#loop.logger.warn({ err: error, address: this.#notifier.address }, 'watchdog ping failed');
+    }
+  }
+
+  /** Stop pinging and close the socket; idempotent. */
+  stop(): void {
+    if (this.#timer.pending) this.#timer.cancel();
+    this.#notifier.close();
+  }
+}
+
+/**
+ * Start the watchdog pings on `loop` when the manager asked for them
+ * (WATCHDOG_USEC for this process, and a NOTIFY_SOCKET to send to);
+ * undefined when it did not.
+ */
+export function startWatchdog(loop: Reactor, options: WatchdogOptions = {}): Watchdog | undefined {
+  const env = options.env ?? process.env;
+  const address = notifyAddress(env);
+  const usec = options.usec ?? watchdogEnabled(options);
+  if (usec === undefined || address === undefined) return undefined;
+  if (typeof usec !== 'number' || !Number.isSafeInteger(usec) || usec <= 0) {
+    throw new SystemdError('ERR_REACTOR_WATCHDOG_ENV', `usec must be a positive integer; got ${String(usec)}`);
+  }
+  return new Watchdog(loop, new Notifier(address), usec);
+}
