@@ -105,6 +105,7 @@ export class Notifier implements Disposable {
     this.#socket.close();
   }
 
+  /** `close()`, for `using` declarations. */
   [Symbol.dispose](): void {
     this.close();
   }
