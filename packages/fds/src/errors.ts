@@ -109,19 +109,24 @@ export class FdsTruncatedError extends Error {
   }
 }
 
-/** An fd made elsewhere (inherited, received) is not the kind of socket it was taken as. */
-export class SocketKindError extends Error {
+/**
+ * An fd made elsewhere (inherited, received) is not the kind of socket it
+ * was taken as. A TypeError, as Node's ERR_INVALID_ARG_TYPE is: the value is
+ * of the wrong kind; the message starts with the argument's name.
+ */
+export class SocketKindError extends TypeError {
   /** A permanent code to test for. */
   readonly code = 'ERR_REACTOR_SOCKET_KIND';
   /** The fd checked. */
   readonly fd: number;
   /** What it had to be ('a listening stream socket' …). */
   readonly expected: string;
-  /** What it is ('udp4', 'tcp4 (not listening)', 'not a socket' …). */
+  /** What it is ('udp4', 'tcp4, listening', 'not a socket' …). */
   readonly actual: string;
 
-  constructor(fd: number, expected: string, actual: string) {
-    super(`fd ${fd} must be ${expected}; it is ${actual}`);
+  /** `name` is the argument that carried the fd ('fd', 'options.fd'). */
+  constructor(fd: number, expected: string, actual: string, name = 'fd') {
+    super(`${name} must be ${expected}; fd ${fd} is ${actual}`);
     this.name = 'SocketKindError';
     this.fd = fd;
     this.expected = expected;

@@ -10,7 +10,7 @@ import { receiveWithFds, sendWithFds, type FdToSend, type ReceivedWithFds } from
 import { adoptFlags } from './adopt';
 import { describeSocket, socketInfo } from './socket-info';
 import { libc } from './ffi/index';
-import { describeValue, validateBoolean, validateBuffer, validateBufferList, validateInteger } from './validate';
+import { describeValue, validateBoolean, validateBuffer, validateBufferList, validateFdNumber, validateInteger } from './validate';
 
 /** What `Socket.create()` makes: TCP over IPv4/IPv6, a Unix stream socket, UDP over IPv4/IPv6, a Unix datagram socket. */
 export type SocketKind = 'tcp4' | 'tcp6' | 'unix' | 'udp4' | 'udp6' | 'unix-dgram';
@@ -73,14 +73,15 @@ export class Socket extends FileDescriptor {
    * (ERR_REACTOR_SOCKET_KIND) and leaves the fd with the caller; on success
    * the Socket owns it (a FileDescriptor given is released to it).
    */
-  static adopt(fd: number | FileDescriptor, expect: { kinds?: readonly SocketKind[]; listening?: boolean } = {}): Socket {
-    const n = fd instanceof FileDescriptor ? fd.fd : fd;
+  static adopt(fd: number | FileDescriptor, expect: { kinds?: readonly SocketKind[]; listening?: boolean; name?: string } = {}): Socket {
+    const name = expect.name ?? 'fd';
+    const n = fd instanceof FileDescriptor ? fd.fd : validateFdNumber(fd, name);
     const info = socketInfo(n);
     const kinds = expect.kinds ?? (Object.keys(KINDS) as SocketKind[]);
     const listening = expect.listening;
     if (info === null || info.kind === undefined || !kinds.includes(info.kind) || (listening !== undefined && info.listening !== listening)) {
       const state = listening === undefined ? '' : listening ? ', listening' : ', not listening';
-      throw new SocketKindError(n, `a socket of kind ${kinds.join(' or ')}${state}`, describeSocket(info));
+      throw new SocketKindError(n, `a socket of kind ${kinds.join(' or ')}${state}`, describeSocket(info), name);
     }
     adoptFlags(n);
     if (fd instanceof FileDescriptor) fd.release();

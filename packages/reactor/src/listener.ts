@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { EPOLLIN, Socket, SystemError, validateInteger, validateOptions, validateIpAddress, type SocketAddress } from '@reactor/fds';
+import { adoptable } from './adopt-option';
 import { Connection, connectionOptionsFrom, type ConnectionOptions } from './connection';
 import type { IoWatch } from './io-watch';
 import { trackOwned, untrackOwned } from './owned';
@@ -100,7 +101,7 @@ export class Listener extends EventEmitter<ListenerEvents> {
     let socket: Socket;
     if (opts.fd !== undefined) {
       // Checked before it is owned: ERR_REACTOR_SOCKET_KIND leaves the fd with the caller.
-      socket = Socket.adopt(opts.fd, { kinds: ['tcp4', 'tcp6', 'unix'], listening: true });
+      socket = Socket.adopt(adoptable(opts.fd), { kinds: ['tcp4', 'tcp6', 'unix'], listening: true, name: 'options.fd' });
     } else if (typeof opts.path === 'string') {
       const path = opts.path;
       const abstract = path.startsWith('\0');

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { EPOLLIN, Socket, validateBuffer, validateInteger, validateOptions, validateIpAddress, type SocketAddress } from '@reactor/fds';
 import type { IoWatch } from './io-watch';
+import { adoptable } from './adopt-option';
 import { trackOwned, untrackOwned } from './owned';
 import { loopReadBuffer } from './read-buffer';
 import type { Reactor } from './reactor';
@@ -61,7 +62,7 @@ export class UdpSocket extends EventEmitter<UdpEvents> {
       if (opts.host !== undefined || opts.port !== undefined || opts.reusePort !== undefined) {
         throw Object.assign(new TypeError('options.fd is a bound socket: give no host, port or reusePort with it'), { code: 'ERR_INVALID_ARG_VALUE' });
       }
-      socket = Socket.adopt(opts.fd, { kinds: ['udp4', 'udp6'] });
+      socket = Socket.adopt(adoptable(opts.fd), { kinds: ['udp4', 'udp6'], name: 'options.fd' });
     } else {
       socket = Socket.create(v6 ? 'udp6' : 'udp4');
       try {

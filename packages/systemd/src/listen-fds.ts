@@ -105,7 +105,7 @@ export function listenFds(options: ListenFdsOptions = {}): ListenFd[] {
       const info = socketInfo(fd);
       const kind = kindOf(info);
       if (!accept.includes(kind)) {
-        throw new SocketKindError(fd, `one of ${accept.join(', ')} (LISTEN_FDNAMES: ${names[i]})`, describeSocket(info));
+        throw new SocketKindError(fd, `one of ${accept.join(', ')}`, describeSocket(info), `the activation fd named ${names[i]}`);
       }
       fds.push({ fd, name: names[i]!, kind, info, address: info === null ? undefined : boundAddress(fd) });
     }
