@@ -18,8 +18,10 @@ import { describeValue, validateBuffer, validateFdNumber, validateInteger } from
 const EAGAIN = 11;
 const IOVEC_SIZE = 16;
 
-/** CMSG_SPACE for `n` fds: the header plus the int32s, rounded up to 8 bytes. */
+/** CMSG_SPACE for `n` fds: the header plus the int32s, rounded up to 8 bytes (the buffer to allocate). */
 const cmsgSpace = (n: number) => CMSGHDR_SIZE + ((n * 4 + 7) & ~7);
+/** CMSG_LEN for `n` fds: the header plus the int32s, unpadded. */
+const cmsgLen = (n: number) => CMSGHDR_SIZE + n * 4;
 
 /** Every Buffer a msghdr points into; held in `pinned` for the length of the call, so none can be collected mid-call. */
 interface EncodedMsghdr {
@@ -61,6 +63,7 @@ function fdNumber(value: unknown, name: string): number {
  * its own fds open (the receiver gets new numbers for the same open files).
  */
 export function sendWithFds(fd: number, data: Uint8Array, fds: readonly FdToSend[]): number | null {
+  validateFdNumber(fd);
   const buf = validateBuffer(data, 'data');
   // A stream socket needs at least one byte to carry the ancillary data.
   if (buf.length === 0) throw new RangeError('data must hold at least one byte to carry the fds');
@@ -68,7 +71,7 @@ export function sendWithFds(fd: number, data: Uint8Array, fds: readonly FdToSend
   validateInteger(fds.length, 'fds.length', 1, SCM_MAX_FD);
   const numbers = fds.map((f, i) => fdNumber(f, `fds[${i}]`));
   const control = Buffer.alloc(cmsgSpace(numbers.length));
-  control.writeBigUInt64LE(BigInt(CMSGHDR_SIZE + numbers.length * 4), 0); // cmsg_len = CMSG_LEN
+  control.writeBigUInt64LE(BigInt(cmsgLen(numbers.length)), 0);
   control.writeInt32LE(SOL_SOCKET, 8);
   control.writeInt32LE(SCM_RIGHTS, 12);
   numbers.forEach((n, i) => control.writeInt32LE(n, CMSGHDR_SIZE + 4 * i));
@@ -96,11 +99,14 @@ export interface ReceivedWithFds {
  * partial set is mistaken for the whole.
  */
 export function receiveWithFds(fd: number, buffer: Uint8Array, maxFds = 16): ReceivedWithFds | null {
+  validateFdNumber(fd);
   const buf = validateBuffer(buffer, 'buffer');
   if (buf.length === 0) throw new RangeError('buffer must hold at least one byte');
   const max = validateInteger(maxFds, 'maxFds', 1, SCM_MAX_FD);
   const control = Buffer.alloc(cmsgSpace(max));
-  const msg = (pinned = encodeMsghdr(buf, buf.length, control, control.length));
+  // msg_controllen is CMSG_LEN, not CMSG_SPACE: the kernel fills as many fds
+  // as fit, and the padding of an odd count would take one more than asked.
+  const msg = (pinned = encodeMsghdr(buf, buf.length, control, cmsgLen(max)));
   const r = libc().recvmsg(fd, msg.msghdr, MSG_CMSG_CLOEXEC);
   pinned = undefined;
   if (r === -EAGAIN) return null;

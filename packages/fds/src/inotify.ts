@@ -20,17 +20,19 @@ export interface InotifyEvent {
 
 /**
  * Decode the inotify_event records the kernel wrote into the first `length`
- * bytes of `buf`: {int wd; u32 mask; u32 cookie; u32 len; char name[len]},
+ * bytes of `buffer`: {int wd; u32 mask; u32 cookie; u32 len; char name[len]},
  * the name NUL-padded. The kernel writes whole records only.
  */
-export function decodeInotifyEvents(buf: Buffer, length: number): InotifyEvent[] {
+export function decodeInotifyEvents(buffer: Uint8Array, length: number): InotifyEvent[] {
+  const buf = validateBuffer(buffer, 'buffer');
   validateInteger(length, 'length', 0, buf.length);
   const events: InotifyEvent[] = [];
   for (let offset = 0; offset + INOTIFY_EVENT_SIZE <= length; ) {
     const nameLength = buf.readUInt32LE(offset + 12);
     const start = offset + INOTIFY_EVENT_SIZE;
-    const end = buf.indexOf(0, start);
-    const nameEnd = end < 0 || end > start + nameLength ? start + nameLength : end;
+    if (nameLength > length - start) break; // not a whole record: the kernel never writes one
+    const nul = buf.indexOf(0, start);
+    const nameEnd = nul < 0 || nul > start + nameLength ? start + nameLength : nul;
     events.push({
       wd: buf.readInt32LE(offset),
       mask: buf.readUInt32LE(offset + 4),

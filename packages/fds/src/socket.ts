@@ -10,7 +10,7 @@ import { receiveWithFds, sendWithFds, type FdToSend, type ReceivedWithFds } from
 import { adoptFlags } from './adopt';
 import { describeSocket, socketInfo } from './socket-info';
 import { libc } from './ffi/index';
-import { describeValue, validateBoolean, validateBuffer, validateBufferList, validateFdNumber, validateInteger } from './validate';
+import { describeValue, validateBoolean, validateBuffer, validateBufferList, validateFdNumber, validateInteger, validateOptions, validateString } from './validate';
 
 /** What `Socket.create()` makes: TCP over IPv4/IPv6, a Unix stream socket, UDP over IPv4/IPv6, a Unix datagram socket. */
 export type SocketKind = 'tcp4' | 'tcp6' | 'unix' | 'udp4' | 'udp6' | 'unix-dgram';
@@ -26,6 +26,13 @@ const KINDS: Record<SocketKind, [domain: number, type: number]> = {
 
 const EAGAIN = 11;
 const EINPROGRESS = 115;
+
+function validateKinds(value: unknown): SocketKind[] {
+  if (!Array.isArray(value) || value.length === 0 || !value.every((k) => typeof k === 'string' && Object.prototype.hasOwnProperty.call(KINDS, k))) {
+    throw new TypeError(`options.kinds must be a non-empty array of ${Object.keys(KINDS).join(', ')}; got ${describeValue(value)}`);
+  }
+  return value as SocketKind[];
+}
 
 function where(addr: SocketAddress): { address?: string; port?: number; path?: string } {
   return addr.family === 'unix' ? { path: addr.path } : { address: addr.address, port: addr.port };
@@ -73,12 +80,13 @@ export class Socket extends FileDescriptor {
    * (ERR_REACTOR_SOCKET_KIND) and leaves the fd with the caller; on success
    * the Socket owns it (a FileDescriptor given is released to it).
    */
-  static adopt(fd: number | FileDescriptor, expect: { kinds?: readonly SocketKind[]; listening?: boolean; name?: string } = {}): Socket {
-    const name = expect.name ?? 'fd';
+  static adopt(fd: number | FileDescriptor, options?: { kinds?: readonly SocketKind[]; listening?: boolean; name?: string }): Socket {
+    const opts = validateOptions<{ kinds: readonly SocketKind[]; listening: boolean; name: string }>(options);
+    const name = opts.name === undefined ? 'fd' : validateString(opts.name, 'options.name');
+    const kinds = opts.kinds === undefined ? (Object.keys(KINDS) as SocketKind[]) : validateKinds(opts.kinds);
+    const listening = opts.listening === undefined ? undefined : validateBoolean(opts.listening, 'options.listening');
     const n = fd instanceof FileDescriptor ? fd.fd : validateFdNumber(fd, name);
     const info = socketInfo(n);
-    const kinds = expect.kinds ?? (Object.keys(KINDS) as SocketKind[]);
-    const listening = expect.listening;
     if (info === null || info.kind === undefined || !kinds.includes(info.kind) || (listening !== undefined && info.listening !== listening)) {
       const state = listening === undefined ? '' : listening ? ', listening' : ', not listening';
       throw new SocketKindError(n, `a socket of kind ${kinds.join(' or ')}${state}`, describeSocket(info), name);
