@@ -1,4 +1,4 @@
-import { getpid } from '@reactor/fds';
+import { describeValue, getpid, validateOptions } from '@reactor/fds';
 
 /** Where the systemd variables are read from; tests and supervisors pass their own. */
 export interface EnvOptions {
@@ -13,9 +13,17 @@ export function ownPid(): number {
   return getpid();
 }
 
+/** The options and the environment they name, both checked (a TypeError naming the argument otherwise). */
+export function envFrom<T extends EnvOptions>(options: unknown): { opts: Partial<T>; env: NodeJS.ProcessEnv } {
+  const opts = validateOptions<T>(options);
+  const env: unknown = opts.env ?? process.env;
+  if (env === null || typeof env !== 'object') throw new TypeError(`options.env must be an object; got ${describeValue(env)}`);
+  return { opts, env: env as NodeJS.ProcessEnv };
+}
+
 /** A decimal unsigned integer as systemd writes it (no sign, no spaces, no exponent), or undefined. */
-export function parseUnsigned(text: string): number | undefined {
-  if (!/^[0-9]+$/.test(text)) return undefined;
+export function parseUnsigned(text: unknown): number | undefined {
+  if (typeof text !== 'string' || !/^[0-9]+$/.test(text)) return undefined;
   const n = Number(text);
   return Number.isSafeInteger(n) ? n : undefined;
 }

@@ -1,8 +1,8 @@
 import {
-  decodeSockaddr, rawLibc, setCloseOnExec, SOCKADDR_STORAGE_SIZE, SocketKindError, socketInfo, describeSocket, SystemError,
+  decodeSockaddr, describeValue, rawLibc, setCloseOnExec, SOCKADDR_STORAGE_SIZE, SocketKindError, socketInfo, describeSocket, SystemError,
   type SocketAddress, type SocketInfo,
 } from '@reactor/fds';
-import { ownPid, parseUnsigned, type EnvOptions } from './env';
+import { envFrom, ownPid, parseUnsigned, type EnvOptions } from './env';
 import { SystemdError } from './errors';
 
 /** The first fd passed by socket activation (SD_LISTEN_FDS_START). */
@@ -40,6 +40,16 @@ export interface ListenFdsOptions extends EnvOptions {
   accept?: readonly ListenFdKind[];
 }
 
+const DEFAULT_KINDS: readonly ListenFdKind[] = ['tcp', 'unix', 'udp'];
+const ALL_KINDS: readonly ListenFdKind[] = ['tcp', 'unix', 'udp', 'other'];
+
+function validateKinds(value: unknown): readonly ListenFdKind[] {
+  if (!Array.isArray(value) || value.length === 0 || !value.every((k) => ALL_KINDS.includes(k as ListenFdKind))) {
+    throw new TypeError(`options.accept must be a non-empty array of ${ALL_KINDS.join(', ')}; got ${describeValue(value)}`);
+  }
+  return value as ListenFdKind[];
+}
+
 function kindOf(info: SocketInfo | null): ListenFdKind {
   if (info === null) return 'other';
   if ((info.kind === 'tcp4' || info.kind === 'tcp6') && info.listening) return 'tcp';
@@ -73,21 +83,25 @@ function boundAddress(fd: number): SocketAddress | undefined {
  * not open. ERR_REACTOR_SOCKET_KIND: an fd of a kind not in `accept`.
  * On an error the fds are left open.
  */
-export function listenFds(options: ListenFdsOptions = {}): ListenFd[] {
-  const env = options.env ?? process.env;
-  const accept = options.accept ?? ['tcp', 'unix', 'udp'];
+export function listenFds(options?: ListenFdsOptions): ListenFd[] {
+  const { opts, env } = envFrom<ListenFdsOptions>(options);
+  const accept = opts.accept === undefined ? DEFAULT_KINDS : validateKinds(opts.accept);
   try {
-    const pidText = env.LISTEN_PID;
-    const countText = env.LISTEN_FDS;
+    const pidText: unknown = env.LISTEN_PID;
+    const countText: unknown = env.LISTEN_FDS;
     if (pidText === undefined || countText === undefined) return [];
     const pid = parseUnsigned(pidText);
-    if (pid === undefined || pid === 0) throw new SystemdError('ERR_REACTOR_LISTEN_PID', `LISTEN_PID must be a process id; got ${JSON.stringify(pidText)}`);
+    if (pid === undefined || pid === 0) throw new SystemdError('ERR_REACTOR_LISTEN_PID', `LISTEN_PID must be a process id; got ${describeValue(pidText)}`);
     if (pid !== ownPid()) {
       throw new SystemdError('ERR_REACTOR_LISTEN_PID', `LISTEN_PID is ${pid} but this process is ${ownPid()}: the fds were passed to another process (unset LISTEN_* before starting children)`);
     }
     const count = parseUnsigned(countText);
-    if (count === undefined) throw new SystemdError('ERR_REACTOR_LISTEN_FDS', `LISTEN_FDS must be a count; got ${JSON.stringify(countText)}`);
-    const names = env.LISTEN_FDNAMES === undefined ? new Array<string>(count).fill('unknown') : env.LISTEN_FDNAMES.split(':');
+    if (count === undefined) throw new SystemdError('ERR_REACTOR_LISTEN_FDS', `LISTEN_FDS must be a count; got ${describeValue(countText)}`);
+    const namesText: unknown = env.LISTEN_FDNAMES;
+    if (namesText !== undefined && typeof namesText !== 'string') {
+      throw new SystemdError('ERR_REACTOR_LISTEN_FDS', `LISTEN_FDNAMES must be a string; got ${describeValue(namesText)}`);
+    }
+    const names = namesText === undefined ? new Array<string>(count).fill('unknown') : namesText.split(':');
     if (names.length !== count) {
       throw new SystemdError('ERR_REACTOR_LISTEN_FDS', `LISTEN_FDNAMES has ${names.length} names for LISTEN_FDS=${count}`);
     }
@@ -111,7 +125,7 @@ export function listenFds(options: ListenFdsOptions = {}): ListenFd[] {
     }
     return fds;
   } finally {
-    if (options.unsetEnvironment) {
+    if (opts.unsetEnvironment === true) {
       delete env.LISTEN_PID;
       delete env.LISTEN_FDS;
       delete env.LISTEN_FDNAMES;

@@ -1,6 +1,6 @@
-import { clockNow, Socket, SystemError, type SocketAddress } from '@reactor/fds';
+import { clockNow, describeValue, Socket, SystemError, type SocketAddress } from '@reactor/fds';
 import { SystemdError } from './errors';
-import type { EnvOptions } from './env';
+import { envFrom, type EnvOptions } from './env';
 
 const EAGAIN = 11;
 
@@ -11,8 +11,12 @@ const EAGAIN = 11;
  * addresses (systemd in a VM host) are refused with ERR_REACTOR_NOTIFY_SOCKET.
  */
 export function notifyAddress(env: NodeJS.ProcessEnv = process.env): SocketAddress | undefined {
-  const value = env.NOTIFY_SOCKET;
+  if (env === null || typeof env !== 'object') throw new TypeError(`env must be an object; got ${describeValue(env)}`);
+  const value: unknown = env.NOTIFY_SOCKET;
   if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string' || value.includes('\0')) {
+    throw new SystemdError('ERR_REACTOR_NOTIFY_SOCKET', `NOTIFY_SOCKET must be an absolute path or an '@' abstract name; got ${describeValue(value)}`);
+  }
   if (value.startsWith('/')) return { family: 'unix', path: value };
   if (value.startsWith('@') && value.length > 1) return { family: 'unix', path: value.slice(1), abstract: true };
   throw new SystemdError('ERR_REACTOR_NOTIFY_SOCKET', `NOTIFY_SOCKET must be an absolute path or an '@' abstract name; got ${JSON.stringify(value)}`);
@@ -38,37 +42,53 @@ export interface NotifyState {
   extra?: Record<string, string | number>;
 }
 
-function assignment(key: string, value: string | number): string {
+function invalid(message: string): SystemdError {
+  return new SystemdError('ERR_REACTOR_NOTIFY_STATE', message);
+}
+
+function assignment(key: string, value: unknown, name: string): string {
+  if (typeof value !== 'string' && !(typeof value === 'number' && Number.isFinite(value))) {
+    throw invalid(`${name} must be a string or a finite number; got ${describeValue(value)}`);
+  }
   const text = String(value);
-  if (text.includes('\n')) throw new SystemdError('ERR_REACTOR_NOTIFY_STATE', `${key} must be one line; got ${JSON.stringify(text)}`);
+  if (text.includes('\n') || text.includes('\0')) throw invalid(`${name} must be one line without NUL; got ${JSON.stringify(text)}`);
   return `${key}=${text}`;
 }
 
-function positiveInteger(value: unknown, key: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new SystemdError('ERR_REACTOR_NOTIFY_STATE', `${key} must be a positive integer; got ${String(value)}`);
-  }
+function positiveInteger(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) throw invalid(`${name} must be a positive integer; got ${describeValue(value)}`);
+  return value;
+}
+
+function flag(value: unknown, name: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw invalid(`${name} must be a boolean; got ${describeValue(value)}`);
   return value;
 }
 
 /** The datagram text of `state`: one KEY=value per line, in the order systemd documents them. */
 export function formatNotifyState(state: NotifyState): string {
-  if (state === null || typeof state !== 'object') throw new SystemdError('ERR_REACTOR_NOTIFY_STATE', 'state must be an object or a string');
+  if (state === null || typeof state !== 'object' || Array.isArray(state)) throw invalid(`state must be an object or a string; got ${describeValue(state)}`);
   const lines: string[] = [];
-  if (state.reloading) {
-    lines.push('RELOADING=1', `MONOTONIC_USEC=${clockNow('monotonic') / 1000n}`);
+  if (flag(state.reloading, 'state.reloading')) lines.push('RELOADING=1', `MONOTONIC_USEC=${clockNow('monotonic') / 1000n}`);
+  if (flag(state.ready, 'state.ready')) lines.push('READY=1');
+  if (flag(state.stopping, 'state.stopping')) lines.push('STOPPING=1');
+  if (state.status !== undefined) {
+    if (typeof state.status !== 'string') throw invalid(`state.status must be a string; got ${describeValue(state.status)}`);
+    lines.push(assignment('STATUS', state.status, 'state.status'));
   }
-  if (state.ready) lines.push('READY=1');
-  if (state.stopping) lines.push('STOPPING=1');
-  if (state.status !== undefined) lines.push(assignment('STATUS', state.status));
-  if (state.mainPid !== undefined) lines.push(`MAINPID=${positiveInteger(state.mainPid, 'MAINPID')}`);
-  if (state.errno !== undefined) lines.push(`ERRNO=${positiveInteger(state.errno, 'ERRNO')}`);
-  if (state.watchdog) lines.push('WATCHDOG=1');
-  for (const [key, value] of Object.entries(state.extra ?? {})) {
-    if (!/^[A-Z][A-Z0-9_]*$/.test(key)) throw new SystemdError('ERR_REACTOR_NOTIFY_STATE', `extra keys must be upper-case identifiers; got ${JSON.stringify(key)}`);
-    lines.push(assignment(key, value));
+  if (state.mainPid !== undefined) lines.push(`MAINPID=${positiveInteger(state.mainPid, 'state.mainPid')}`);
+  if (state.errno !== undefined) lines.push(`ERRNO=${positiveInteger(state.errno, 'state.errno')}`);
+  if (flag(state.watchdog, 'state.watchdog')) lines.push('WATCHDOG=1');
+  const extra: unknown = state.extra;
+  if (extra !== undefined) {
+    if (extra === null || typeof extra !== 'object' || Array.isArray(extra)) throw invalid(`state.extra must be an object; got ${describeValue(extra)}`);
+    for (const [key, value] of Object.entries(extra)) {
+      if (!/^[A-Z][A-Z0-9_]*$/.test(key)) throw invalid(`state.extra keys must be upper-case identifiers; got ${JSON.stringify(key)}`);
+      lines.push(assignment(key, value, `state.extra.${key}`));
+    }
   }
-  if (lines.length === 0) throw new SystemdError('ERR_REACTOR_NOTIFY_STATE', 'state names nothing to send');
+  if (lines.length === 0) throw invalid('state names nothing to send');
   return lines.join('\n');
 }
 
@@ -94,7 +114,7 @@ export class Notifier implements Disposable {
    */
   send(state: string | NotifyState): void {
     const text = typeof state === 'string' ? state : formatNotifyState(state);
-    if (typeof text !== 'string' || text.length === 0) throw new SystemdError('ERR_REACTOR_NOTIFY_STATE', 'state must be a non-empty string or an object');
+    if (text.length === 0) throw invalid('state must be a non-empty string or an object');
     if (this.#socket.sendTo(Buffer.from(text, 'utf8'), this.address) === null) {
       throw new SystemError('sendto', EAGAIN, this.address.family === 'unix' ? { path: this.address.path } : {});
     }
@@ -117,8 +137,8 @@ export class Notifier implements Disposable {
  * that listens), true once sent. With `unsetEnvironment`, NOTIFY_SOCKET is
  * removed from the environment afterwards, as sd_notify(unset_environment=1).
  */
-export function notify(state: string | NotifyState, options: EnvOptions = {}): boolean {
-  const env = options.env ?? process.env;
+export function notify(state: string | NotifyState, options?: EnvOptions): boolean {
+  const { opts, env } = envFrom<EnvOptions>(options);
   try {
     const address = notifyAddress(env);
     if (address === undefined) return false;
@@ -126,6 +146,6 @@ export function notify(state: string | NotifyState, options: EnvOptions = {}): b
     notifier.send(state);
     return true;
   } finally {
-    if (options.unsetEnvironment) delete env.NOTIFY_SOCKET;
+    if (opts.unsetEnvironment === true) delete env.NOTIFY_SOCKET;
   }
 }

@@ -1,5 +1,6 @@
 import type { Reactor, Timer } from '@reactor/reactor';
-import { ownPid, parseUnsigned, type EnvOptions } from './env';
+import { describeValue, validateInteger } from '@reactor/fds';
+import { envFrom, ownPid, parseUnsigned, type EnvOptions } from './env';
 import { SystemdError } from './errors';
 import { notifyAddress, Notifier } from './notify';
 
@@ -10,24 +11,24 @@ import { notifyAddress, Notifier } from './notify';
  * (the variables were inherited by a child). A WATCHDOG_USEC or WATCHDOG_PID
  * that is not a positive decimal number is ERR_REACTOR_WATCHDOG_ENV.
  */
-export function watchdogEnabled(options: EnvOptions = {}): number | undefined {
-  const env = options.env ?? process.env;
+export function watchdogEnabled(options?: EnvOptions): number | undefined {
+  const { opts, env } = envFrom<EnvOptions>(options);
   try {
-    const text = env.WATCHDOG_USEC;
+    const text: unknown = env.WATCHDOG_USEC;
     if (text === undefined) return undefined;
     const usec = parseUnsigned(text);
     if (usec === undefined || usec === 0) {
-      throw new SystemdError('ERR_REACTOR_WATCHDOG_ENV', `WATCHDOG_USEC must be a positive number of microseconds; got ${JSON.stringify(text)}`);
+      throw new SystemdError('ERR_REACTOR_WATCHDOG_ENV', `WATCHDOG_USEC must be a positive number of microseconds; got ${describeValue(text)}`);
     }
-    const pidText = env.WATCHDOG_PID;
+    const pidText: unknown = env.WATCHDOG_PID;
     if (pidText !== undefined) {
       const pid = parseUnsigned(pidText);
-      if (pid === undefined || pid === 0) throw new SystemdError('ERR_REACTOR_WATCHDOG_ENV', `WATCHDOG_PID must be a process id; got ${JSON.stringify(pidText)}`);
+      if (pid === undefined || pid === 0) throw new SystemdError('ERR_REACTOR_WATCHDOG_ENV', `WATCHDOG_PID must be a process id; got ${describeValue(pidText)}`);
       if (pid !== ownPid()) return undefined;
     }
     return usec;
   } finally {
-    if (options.unsetEnvironment) {
+    if (opts.unsetEnvironment === true) {
       delete env.WATCHDOG_USEC;
       delete env.WATCHDOG_PID;
     }
@@ -96,13 +97,11 @@ export class Watchdog {
  * (WATCHDOG_USEC for this process, and a NOTIFY_SOCKET to send to);
  * undefined when it did not.
  */
-export function startWatchdog(loop: Reactor, options: WatchdogOptions = {}): Watchdog | undefined {
-  const env = options.env ?? process.env;
+export function startWatchdog(loop: Reactor, options?: WatchdogOptions): Watchdog | undefined {
+  const { opts, env } = envFrom<WatchdogOptions>(options);
+  if (opts.usec !== undefined) validateInteger(opts.usec, 'options.usec', 1, Number.MAX_SAFE_INTEGER);
   const address = notifyAddress(env);
-  const usec = options.usec ?? watchdogEnabled(options);
+  const usec = opts.usec ?? watchdogEnabled({ ...opts, env });
   if (usec === undefined || address === undefined) return undefined;
-  if (typeof usec !== 'number' || !Number.isSafeInteger(usec) || usec <= 0) {
-    throw new SystemdError('ERR_REACTOR_WATCHDOG_ENV', `usec must be a positive integer; got ${String(usec)}`);
-  }
   return new Watchdog(loop, new Notifier(address), usec);
 }
