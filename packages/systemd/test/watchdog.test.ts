@@ -46,6 +46,7 @@ describe(`watchdog (sd_watchdog_enabled, pings from a loop timer) [${binding}]`,
     });
     const watchdog = startWatchdog(loop, { env: { NOTIFY_SOCKET: receiver.env, WATCHDOG_USEC: '100000' } })!;
     expect(watchdog.usec).toBe(100000);
+    expect(watchdog.pings).toBe(1); // the first at once, as sd_event_set_watchdog
     let duringStall: string[] = [];
     loop.after(320, () => {
       // A stuck handler: 300 ms without returning to the loop.
@@ -61,12 +62,13 @@ describe(`watchdog (sd_watchdog_enabled, pings from a loop timer) [${binding}]`,
     loop.close();
     // The kernel queue, read at the end of the stall: no ping was sent while the loop was held.
     expect(duringStall).toEqual([]);
+    // Every ~50 ms before the stall: 0, 50, … 300 is 7; fewer when the machine
+    // is loaded (a timer fires late, never early), more than 8 would mean early pings.
     const beforeStall = arrivals.filter((t) => t < 320);
-    // The first at once, then every ~50 ms: 0, 50, … 300 → 7 (6 on a slow turn).
-    expect(beforeStall.length).toBeGreaterThanOrEqual(5);
+    expect(beforeStall.length).toBeGreaterThanOrEqual(3);
     expect(beforeStall.length).toBeLessThanOrEqual(8);
     // Pinging resumes once the loop turns again.
-    expect(arrivals.filter((t) => t > 620).length).toBeGreaterThanOrEqual(3);
+    expect(arrivals.filter((t) => t > 620).length).toBeGreaterThanOrEqual(1);
     expect(watchdog.pings).toBe(arrivals.length + duringStall.length + late.length);
     expect(watchdog.failures).toBe(0);
     expect(watchdog.stopped).toBe(true);
