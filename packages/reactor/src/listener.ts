@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
-import { EPOLLIN, Socket, SystemError, validateInteger, validateOptions, validateIpAddress, type SocketAddress } from '@reactor/fds';
+import { EPOLLIN, Socket, SystemError, validateInteger, validateOptions, validateIpAddress, type FileDescriptor, type SocketAddress } from '@reactor/fds';
 import { adoptable } from './adopt-option';
 import { Connection, connectionOptionsFrom, type ConnectionOptions } from './connection';
 import type { IoWatch } from './io-watch';
@@ -43,8 +43,8 @@ export interface ListenUnixOptions extends ConnectionOptions {
  * listener; a Unix socket's file is left in place).
  */
 export interface ListenFdOptions extends ConnectionOptions {
-  /** The fd number, or a Socket whose ownership passes to the listener. */
-  fd: number | Socket;
+  /** The fd number, or an owned fd (a Socket, a received FileDescriptor) whose ownership passes to the listener. */
+  fd: number | FileDescriptor;
   /** Connections accepted per loop turn at most (fairness; default 64). */
   maxAcceptsPerTurn?: number;
 }

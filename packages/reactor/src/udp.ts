@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { EPOLLIN, Socket, validateBuffer, validateInteger, validateOptions, validateIpAddress, type SocketAddress } from '@reactor/fds';
+import { EPOLLIN, Socket, validateBuffer, validateInteger, validateOptions, validateIpAddress, type FileDescriptor, type SocketAddress } from '@reactor/fds';
 import type { IoWatch } from './io-watch';
 import { adoptable } from './adopt-option';
 import { trackOwned, untrackOwned } from './owned';
@@ -18,10 +18,11 @@ export interface UdpBindOptions {
   maxReadsPerTurn?: number;
   /**
    * A bound UDP socket made elsewhere (socket activation, fd passing),
-   * instead of host/port/reusePort: the fd number, or a Socket whose
-   * ownership passes over. Checked to be UDP (ERR_REACTOR_SOCKET_KIND).
+   * instead of host/port/reusePort: the fd number, or an owned fd (a Socket,
+   * a received FileDescriptor) whose ownership passes over. Checked to be
+   * UDP (ERR_REACTOR_SOCKET_KIND).
    */
-  fd?: number | Socket;
+  fd?: number | FileDescriptor;
 }
 
 /** The events of a UdpSocket. */

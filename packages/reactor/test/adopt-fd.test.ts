@@ -68,6 +68,29 @@ describe(`listen({ fd }) and udp({ fd }) (${bindingName()})`, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  test('a listening socket received over SCM_RIGHTS goes to listen({ fd }) as the FileDescriptor it arrived as', async () => {
+    const [a, b] = Socket.pair();
+    const made = Socket.create('tcp4');
+    made.bind({ family: 'ipv4', address: '127.0.0.1', port: 0 });
+    made.listen();
+    a.sendWithFds(Buffer.from('l'), [made]);
+    made.close();
+    const [received] = b.receiveWithFds(Buffer.alloc(1))!.fds;
+    const loop = new Reactor({ logger: quietLogger });
+    const server = loop.listen({ fd: received! }, (conn) => conn.end('passed\n'));
+    expect(received!.closed).toBe(true); // ownership passed to the listener
+    const address = server.address();
+    if (address.family === 'unix') throw new Error('unexpected');
+    const running = loop.run();
+    expect(await request(address.port)).toBe('passed\n');
+    server.close();
+    loop.stop();
+    await running;
+    loop.close();
+    a.close();
+    b.close();
+  });
+
   test('a UDP socket made elsewhere answers node:dgram', async () => {
     const fd = foreignSocket(AF_INET, SOCK_DGRAM, { family: 'ipv4', address: '127.0.0.1', port: 0 }, false);
     const loop = new Reactor({ logger: quietLogger });
