@@ -46,3 +46,5 @@ export type { FdToSend, ReceivedWithFds } from './fd-passing';
 export { adoptFlags, setCloseOnExec } from './adopt';
 export { Inotify, decodeInotifyEvents } from './inotify';
 export type { InotifyEvent } from './inotify';
+export { PressureTrigger, parsePressure, pressurePath } from './psi';
+export type { PressureResource, PressureLine, PressureStats, PressureTriggerOptions } from './psi';

@@ -1,7 +1,7 @@
 import { readlinkSync } from 'node:fs';
 import fc from 'fast-check';
 import {
-  createPipe, decodeInotifyEvents, Inotify, INOTIFY_EVENT_SIZE, receiveWithFds, SCM_MAX_FD, sendWithFds, Socket, socketInfo,
+  createPipe, decodeInotifyEvents, Inotify, parsePressure, PressureTrigger, INOTIFY_EVENT_SIZE, receiveWithFds, SCM_MAX_FD, sendWithFds, Socket, socketInfo,
   type InotifyEvent, type ReceivedWithFds,
 } from '@reactor/fds';
 import { binding, expectNoFdLeaks, openFds } from './helpers';
@@ -38,7 +38,7 @@ function closeReceived(result: unknown): void {
   for (const fd of (result as ReceivedWithFds | null | undefined)?.fds ?? []) fd.close();
 }
 
-describe(`fd passing and inotify, properties (${binding})`, () => {
+describe(`fd passing, inotify and PSI, properties (${binding})`, () => {
   test('inotify records: any events (names of any text without NUL, any padding) decode back exactly', () => {
     const event = fc.record({
       wd: fc.integer({ min: -1, max: 0x7fffffff }),
@@ -110,7 +110,7 @@ describe(`fd passing and inotify, properties (${binding})`, () => {
     for (const s of [a, b, r, w]) s.close();
   });
 
-  test('any argument to the fd-passing, inotify and adoption calls gives a result or a typed error naming it', () => {
+  test('any argument to the fd-passing, inotify, PSI and adoption calls gives a result or a typed error naming it', () => {
     const [a, b] = Socket.pair();
     using ino = Inotify.create();
     // Values that are no usable fd: adopting fd 0, 1 or 2 of the test runner is no test.
@@ -131,6 +131,9 @@ describe(`fd passing and inotify, properties (${binding})`, () => {
         expectTyped(() => decodeInotifyEvents(Buffer.alloc(16), v as number), 'length');
         expectTyped(() => socketInfo(nf as number), 'fd', 'getsockopt');
         expectTyped(() => Socket.adopt(nf as number), 'fd');
+        expectTyped(() => PressureTrigger.open(v as never, { thresholdUs: 150_000, windowUs: 2_000_000 }).close(), 'resource');
+        expectTyped(() => PressureTrigger.open('memory', v as never).close(), 'options', 'write');
+        expectTyped(() => parsePressure(v as string), 'text');
         // Options that are valid but ask for another kind give the kind error; the fd stays with the caller.
         using spare = Socket.create('udp4');
         let adopted: Socket | undefined;
