@@ -4,6 +4,7 @@ import {
 import { FdsTruncatedError, SystemError } from './errors';
 import { closeQuietly, FileDescriptor } from './fd';
 import { libc } from './ffi/index';
+import { encodeSockaddr, type SocketAddress } from './address';
 import { describeValue, validateBuffer, validateFdNumber, validateInteger } from './validate';
 
 /**
@@ -29,22 +30,30 @@ interface EncodedMsghdr {
   iovec: Buffer;
   data: Buffer;
   control: Buffer;
+  name: Buffer | undefined;
 }
 let pinned: EncodedMsghdr | undefined;
 
-/** A msghdr with one iovec over `data` and `control` as its control buffer. */
-function encodeMsghdr(data: Buffer, length: number, control: Buffer, controlLength: number): EncodedMsghdr {
+/**
+ * A msghdr with one iovec over `data`, `control` as its control buffer and,
+ * for an unconnected datagram socket, the destination (`name`, an encoded
+ * sockaddr of `nameLength` bytes).
+ */
+function encodeMsghdr(data: Buffer, length: number, control: Buffer, controlLength: number, name?: Buffer, nameLength = 0): EncodedMsghdr {
   const c = libc();
   const iovec = Buffer.alloc(IOVEC_SIZE);
   iovec.writeBigUInt64LE(BigInt(c.address(data)), 0);
   iovec.writeBigUInt64LE(BigInt(length), 8);
   const msghdr = Buffer.alloc(MSGHDR_SIZE);
-  // msg_name NULL / msg_namelen 0: connected stream sockets only.
+  if (name !== undefined) {
+    msghdr.writeBigUInt64LE(BigInt(c.address(name)), 0); // msg_name
+    msghdr.writeUInt32LE(nameLength, 8); // msg_namelen
+  }
   msghdr.writeBigUInt64LE(BigInt(c.address(iovec)), 16); // msg_iov
   msghdr.writeBigUInt64LE(1n, 24); // msg_iovlen
   msghdr.writeBigUInt64LE(BigInt(controlLength > 0 ? c.address(control) : 0), 32); // msg_control
   msghdr.writeBigUInt64LE(BigInt(controlLength), 40); // msg_controllen
-  return { msghdr, iovec, data, control };
+  return { msghdr, iovec, data, control, name };
 }
 
 /** An fd number, or the fd of an open FileDescriptor (still owned by the caller). */
@@ -58,11 +67,13 @@ function fdNumber(value: unknown, name: string): number {
 
 /**
  * sendmsg(2) of `data` with `fds` attached (SCM_RIGHTS): the bytes the kernel
- * took, or null on EAGAIN. The fds travel with the first byte; when fewer
- * bytes than given were taken, send the rest without fds. The sender keeps
- * its own fds open (the receiver gets new numbers for the same open files).
+ * took, or null on EAGAIN. On a stream socket the fds travel with the first
+ * byte; when fewer bytes than given were taken, send the rest without fds.
+ * On a Unix datagram socket, `to` names the receiver (as sendto) and the fds
+ * travel with the datagram. The sender keeps its own fds open (the receiver
+ * gets new numbers for the same open files).
  */
-export function sendWithFds(fd: number, data: Uint8Array, fds: readonly FdToSend[]): number | null {
+export function sendWithFds(fd: number, data: Uint8Array, fds: readonly FdToSend[], to?: SocketAddress): number | null {
   validateFdNumber(fd);
   const buf = validateBuffer(data, 'data');
   // A stream socket needs at least one byte to carry the ancillary data.
@@ -70,16 +81,17 @@ export function sendWithFds(fd: number, data: Uint8Array, fds: readonly FdToSend
   if (!Array.isArray(fds)) throw new TypeError(`fds must be an array; got ${describeValue(fds)}`);
   validateInteger(fds.length, 'fds.length', 1, SCM_MAX_FD);
   const numbers = fds.map((f, i) => fdNumber(f, `fds[${i}]`));
+  const address = to === undefined ? undefined : encodeSockaddr(to);
   const control = Buffer.alloc(cmsgSpace(numbers.length));
   control.writeBigUInt64LE(BigInt(cmsgLen(numbers.length)), 0);
   control.writeInt32LE(SOL_SOCKET, 8);
   control.writeInt32LE(SCM_RIGHTS, 12);
   numbers.forEach((n, i) => control.writeInt32LE(n, CMSGHDR_SIZE + 4 * i));
-  pinned = encodeMsghdr(buf, buf.length, control, control.length);
+  pinned = encodeMsghdr(buf, buf.length, control, control.length, address?.buffer, address?.length);
   const r = libc().sendmsg(fd, pinned.msghdr, MSG_NOSIGNAL);
   pinned = undefined;
   if (r === -EAGAIN) return null;
-  if (r < 0) throw new SystemError('sendmsg', -r, { fd });
+  if (r < 0) throw new SystemError('sendmsg', -r, to?.family === 'unix' ? { path: to.path } : { fd });
   return r;
 }
 

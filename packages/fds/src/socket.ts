@@ -215,6 +215,15 @@ export class Socket extends FileDescriptor {
   }
 
   /**
+   * Send one datagram to `address` with `fds` attached (SCM_RIGHTS, Unix
+   * datagram sockets): bytes sent, or null on EAGAIN.
+   */
+  sendToWithFds(data: Uint8Array, address: SocketAddress, fds: readonly FdToSend[]): number | null {
+    if (address === null || typeof address !== 'object') throw new TypeError(`address must be a socket address; got ${describeValue(address)}`);
+    return sendWithFds(this.use('sendmsg'), data, fds, address);
+  }
+
+  /**
    * Receive data and the fds sent with it (close-on-exec, owned by the
    * caller), or null on EAGAIN. More than `maxFds` fds in one message throws
    * FdsTruncatedError (ERR_REACTOR_FDS_TRUNCATED) after closing those that came.

@@ -113,6 +113,7 @@ describe(`fd passing, inotify and PSI, properties (${binding})`, () => {
   test('any argument to the fd-passing, inotify, PSI and adoption calls gives a result or a typed error naming it', () => {
     const [a, b] = Socket.pair();
     using ino = Inotify.create();
+    using dgram = Socket.create('unix-dgram');
     // Values that are no usable fd: adopting fd 0, 1 or 2 of the test runner is no test.
     const notAnFd = hostile.filter((v) => !(typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0x7fffffff));
     fc.assert(
@@ -122,6 +123,7 @@ describe(`fd passing, inotify and PSI, properties (${binding})`, () => {
         closeReceived(expectTyped(() => b.receiveWithFds(v as Uint8Array), 'buffer'));
         closeReceived(expectTyped(() => b.receiveWithFds(Buffer.alloc(1), v as number), 'maxFds'));
         expectTyped(() => sendWithFds(nf as number, Buffer.from('x'), [a]), 'fd', 'sendmsg');
+        expectTyped(() => dgram.sendToWithFds(Buffer.from('x'), v as never, [a]), 'address', 'sendmsg');
         expectTyped(() => receiveWithFds(nf as number, Buffer.alloc(1)), 'fd', 'recvmsg');
         expectTyped(() => ino.add(v as string, 2), 'path', 'inotify_add_watch');
         expectTyped(() => ino.add('/', v as number), 'mask', 'inotify_add_watch');

@@ -12,7 +12,7 @@ export { SystemdError } from './errors';
 export type { SystemdErrorCode } from './errors';
 export type { EnvOptions } from './env';
 export { notify, notifyAddress, formatNotifyState, Notifier } from './notify';
-export type { NotifyState } from './notify';
+export type { NotifyState, NotifyOptions } from './notify';
 export { watchdogEnabled, startWatchdog, Watchdog } from './watchdog';
 export type { WatchdogOptions } from './watchdog';
 export { listenFds, SD_LISTEN_FDS_START } from './listen-fds';

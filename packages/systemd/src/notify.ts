@@ -1,4 +1,4 @@
-import { clockNow, describeValue, Socket, SystemError, type SocketAddress } from '@reactor/fds';
+import { clockNow, describeValue, Socket, SystemError, type FdToSend, type SocketAddress } from '@reactor/fds';
 import { SystemdError } from './errors';
 import { envFrom, type EnvOptions } from './env';
 
@@ -38,6 +38,16 @@ export interface NotifyState {
   watchdog?: boolean;
   /** ERRNO=: why the service failed, as an errno number. */
   errno?: number;
+  /**
+   * FDSTORE=1: keep the fds sent with this message (`notify(state, { fds })`)
+   * in the service manager's fd store (FileDescriptorStoreMax= in the unit);
+   * a restarted service gets them back through LISTEN_FDS, named by FDNAME.
+   */
+  fdStore?: boolean;
+  /** FDSTOREREMOVE=1: drop the stored fds named `fdName`. */
+  fdStoreRemove?: boolean;
+  /** FDNAME=: the name of the fds stored (or removed); LISTEN_FDNAMES carries it back. */
+  fdName?: string;
   /** Other assignments, sent as KEY=value (keys upper case, as systemd's are). */
   extra?: Record<string, string | number>;
 }
@@ -80,6 +90,15 @@ export function formatNotifyState(state: NotifyState): string {
   if (state.mainPid !== undefined) lines.push(`MAINPID=${positiveInteger(state.mainPid, 'state.mainPid')}`);
   if (state.errno !== undefined) lines.push(`ERRNO=${positiveInteger(state.errno, 'state.errno')}`);
   if (flag(state.watchdog, 'state.watchdog')) lines.push('WATCHDOG=1');
+  if (flag(state.fdStore, 'state.fdStore')) lines.push('FDSTORE=1');
+  if (flag(state.fdStoreRemove, 'state.fdStoreRemove')) lines.push('FDSTOREREMOVE=1');
+  if (state.fdName !== undefined) {
+    // As systemd's fdname_is_valid: printable ASCII without ':' (the LISTEN_FDNAMES separator), at most 255.
+    if (typeof state.fdName !== 'string' || !/^[\x21-\x39\x3b-\x7e]{1,255}$/.test(state.fdName)) {
+      throw invalid(`state.fdName must be 1-255 printable ASCII characters without ':' or spaces; got ${describeValue(state.fdName)}`);
+    }
+    lines.push(`FDNAME=${state.fdName}`);
+  }
   const extra: unknown = state.extra;
   if (extra !== undefined) {
     if (extra === null || typeof extra !== 'object' || Array.isArray(extra)) throw invalid(`state.extra must be an object; got ${describeValue(extra)}`);
@@ -110,12 +129,18 @@ export class Notifier implements Disposable {
   /**
    * Send `state` now. The socket is non-blocking: a manager whose queue is
    * full gives EAGAIN (a SystemError) rather than stalling the loop; a manager
-   * that is gone gives ECONNREFUSED or ENOENT.
+   * that is gone gives ECONNREFUSED or ENOENT. `fds` go with the message
+   * (SCM_RIGHTS), for FDSTORE=1; the caller keeps its own copies.
    */
-  send(state: string | NotifyState): void {
+  send(state: string | NotifyState, fds?: readonly FdToSend[]): void {
     const text = typeof state === 'string' ? state : formatNotifyState(state);
     if (text.length === 0) throw invalid('state must be a non-empty string or an object');
-    if (this.#socket.sendTo(Buffer.from(text, 'utf8'), this.address) === null) {
+    if (fds !== undefined && typeof state === 'object' && state.fdStore !== true) {
+      throw invalid('fds are sent to the service manager only with state.fdStore (FDSTORE=1); it closes any others');
+    }
+    const data = Buffer.from(text, 'utf8');
+    const sent = fds === undefined ? this.#socket.sendTo(data, this.address) : this.#socket.sendToWithFds(data, this.address, fds);
+    if (sent === null) {
       throw new SystemError('sendto', EAGAIN, this.address.family === 'unix' ? { path: this.address.path } : {});
     }
   }
@@ -131,19 +156,25 @@ export class Notifier implements Disposable {
   }
 }
 
+/** Options of `notify()`. */
+export interface NotifyOptions extends EnvOptions {
+  /** Fds to send with the message (sd_pid_notify_with_fds), for `fdStore`. */
+  fds?: readonly FdToSend[];
+}
+
 /**
  * sd_notify(3): send `state` to the service manager at NOTIFY_SOCKET. Returns
  * false, doing nothing, when NOTIFY_SOCKET is unset (not started by a manager
  * that listens), true once sent. With `unsetEnvironment`, NOTIFY_SOCKET is
  * removed from the environment afterwards, as sd_notify(unset_environment=1).
  */
-export function notify(state: string | NotifyState, options?: EnvOptions): boolean {
-  const { opts, env } = envFrom<EnvOptions>(options);
+export function notify(state: string | NotifyState, options?: NotifyOptions): boolean {
+  const { opts, env } = envFrom<NotifyOptions>(options);
   try {
     const address = notifyAddress(env);
     if (address === undefined) return false;
     using notifier = new Notifier(address);
-    notifier.send(state);
+    notifier.send(state, opts.fds);
     return true;
   } finally {
     if (opts.unsetEnvironment === true) delete env.NOTIFY_SOCKET;

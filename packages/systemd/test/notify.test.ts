@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { clockNow } from '@reactor/fds';
+import { clockNow, Socket, socketInfo } from '@reactor/fds';
 import { formatNotifyState, notify, notifyAddress, Notifier } from '@reactor/systemd';
 import { binding, expectNoFdLeaks, NotifyReceiver } from './helpers';
 
@@ -60,6 +60,28 @@ describe(`notify (sd_notify over NOTIFY_SOCKET) [${binding}]`, () => {
     expect(() => notify({}, { env: ok })).toThrow(expect.objectContaining({ code: 'ERR_REACTOR_NOTIFY_STATE' }));
     expect(() => notify({ mainPid: 0 }, { env: ok })).toThrow(expect.objectContaining({ code: 'ERR_REACTOR_NOTIFY_STATE' }));
     expect(() => notify({ extra: { 'bad key': 1 } }, { env: ok })).toThrow(expect.objectContaining({ code: 'ERR_REACTOR_NOTIFY_STATE' }));
+    expect(receiver.drain()).toEqual([]);
+  });
+
+  test('FDSTORE=1 with fds: the manager receives the datagram and the fds (close-on-exec), named by FDNAME', () => {
+    using receiver = new NotifyReceiver();
+    const env = { NOTIFY_SOCKET: receiver.env };
+    using listening = Socket.create('tcp4');
+    listening.bind({ family: 'ipv4', address: '127.0.0.1', port: 0 });
+    listening.listen();
+    expect(notify({ fdStore: true, fdName: 'web' }, { env, fds: [listening] })).toBe(true);
+    const buf = Buffer.alloc(256);
+    const got = receiver.socket.receiveWithFds(buf, 4)!;
+    expect(buf.toString('utf8', 0, got.bytes)).toBe('FDSTORE=1\nFDNAME=web');
+    expect(got.fds).toHaveLength(1);
+    expect(got.fds[0]!.closeOnExec).toBe(true);
+    expect(socketInfo(got.fds[0]!.fd)).toEqual({ family: 'ipv4', type: 'stream', listening: true, kind: 'tcp4' });
+    got.fds[0]!.close();
+    expect(listening.closed).toBe(false); // the sender keeps its own
+    expect(() => notify({ ready: true }, { env, fds: [listening] })).toThrow(expect.objectContaining({ code: 'ERR_REACTOR_NOTIFY_STATE' }));
+    for (const bad of ['a:b', 'has space', '', 'x'.repeat(256)]) {
+      expect(() => notify({ fdStore: true, fdName: bad }, { env, fds: [listening] })).toThrow(expect.objectContaining({ code: 'ERR_REACTOR_NOTIFY_STATE' }));
+    }
     expect(receiver.drain()).toEqual([]);
   });
 
