@@ -11,9 +11,9 @@ import { describeValue, validateBuffer, validateFdNumber, validateInteger } from
  * SCM_RIGHTS (unix(7)): fds sent with data over a Unix socket, as cmsg(3)
  * lays them out on 64-bit Linux. The FFI contract takes a msghdr encoded in
  * a Buffer whose pointers are the addresses of other Buffers; every Buffer
- * referenced stays in a local until the call returns, and a Buffer's memory
- * does not move once its address was taken (V8 moves an on-heap typed array
- * off the heap when native code first asks for its data, and never again).
+ * referenced is held in `pinned` until the call returns, and a Buffer's
+ * memory does not move once its address was taken (V8 moves an on-heap typed
+ * array off the heap when native code first asks for its data, and never again).
  */
 
 const EAGAIN = 11;

@@ -1,5 +1,5 @@
 import type { Reactor, Timer } from '@reactor/reactor';
-import { describeValue, validateInteger } from '@reactor/fds';
+import { describeValue, validateInteger, type SocketAddress } from '@reactor/fds';
 import { envFrom, ownPid, parseUnsigned, type EnvOptions } from './env';
 import { SystemdError } from './errors';
 import { notifyAddress, Notifier } from './notify';
@@ -46,8 +46,11 @@ export interface WatchdogOptions extends EnvOptions {
  * does: the first at once, then every half interval. A timer fires only
  * while the loop turns, so a loop stuck in a handler stops the pings and
  * the service manager restarts the service: the point of the watchdog. The
- * timer is unref'd (it does not keep the loop alive). A ping that cannot be
- * sent is logged and counted; the next one is tried all the same.
+ * timer is unref'd (it does not keep the loop alive). Each ping opens,
+ * uses and closes its own socket, as sd_notify does, so a watchdog holds no
+ * fd between pings and closing the loop (which cancels its timers) leaves
+ * nothing open. A ping that cannot be sent is logged and counted; the next
+ * one is tried all the same.
  */
 export class Watchdog {
   /** The interval the manager enforces, in microseconds. */
@@ -56,14 +59,15 @@ export class Watchdog {
   pings = 0;
   /** Pings that failed (logged at warn). */
   failures = 0;
+  /** Where the pings go (NOTIFY_SOCKET). */
+  readonly address: SocketAddress;
   readonly #loop: Reactor;
-  readonly #notifier: Notifier;
   readonly #timer: Timer;
 
   /** @internal made by `startWatchdog()` */
-  constructor(loop: Reactor, notifier: Notifier, usec: number) {
+  constructor(loop: Reactor, address: SocketAddress, usec: number) {
     this.#loop = loop;
-    this.#notifier = notifier;
+    this.address = address;
     this.usec = usec;
     this.ping();
     this.#timer = loop.every(Math.max(1, usec / 2000), () => this.ping(), { ref: false });
@@ -77,18 +81,18 @@ export class Watchdog {
   /** Send WATCHDOG=1 now (as the timer does). */
   ping(): void {
     try {
-      this.#notifier.send('WATCHDOG=1');
+      using notifier = new Notifier(this.address);
+      notifier.send('WATCHDOG=1');
       this.pings++;
     } catch (error) {
       this.failures++;
-      this.#loop.logger.warn({ err: error, address: this.#notifier.address }, 'watchdog ping failed');
+      this.#loop.logger.warn({ err: error, address: this.address }, 'watchdog ping failed');
     }
   }
 
-  /** Stop pinging and close the socket; idempotent. */
+  /** Stop pinging; idempotent. */
   stop(): void {
-    if (this.#timer.pending) this.#timer.cancel();
-    this.#notifier.close();
+    this.#timer.cancel();
   }
 }
 
@@ -103,5 +107,5 @@ export function startWatchdog(loop: Reactor, options?: WatchdogOptions): Watchdo
   const address = notifyAddress(env);
   const usec = opts.usec ?? watchdogEnabled({ ...opts, env });
   if (usec === undefined || address === undefined) return undefined;
-  return new Watchdog(loop, new Notifier(address), usec);
+  return new Watchdog(loop, address, usec);
 }

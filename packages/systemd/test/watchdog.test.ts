@@ -63,15 +63,31 @@ describe(`watchdog (sd_watchdog_enabled, pings from a loop timer) [${binding}]`,
     // The kernel queue, read at the end of the stall: no ping was sent while the loop was held.
     expect(duringStall).toEqual([]);
     // Every ~50 ms before the stall: 0, 50, … 300 is 7; fewer when the machine
-    // is loaded (a timer fires late, never early), more than 8 would mean early pings.
+    // is loaded (a timer fires late, never early: at load 20 on 2 cores a run
+    // saw fewer than 3), more than 8 would mean early pings.
     const beforeStall = arrivals.filter((t) => t < 320);
-    expect(beforeStall.length).toBeGreaterThanOrEqual(3);
+    expect(beforeStall.length).toBeGreaterThanOrEqual(2);
     expect(beforeStall.length).toBeLessThanOrEqual(8);
     // Pinging resumes once the loop turns again.
     expect(arrivals.filter((t) => t > 620).length).toBeGreaterThanOrEqual(1);
     expect(watchdog.pings).toBe(arrivals.length + duringStall.length + late.length);
     expect(watchdog.failures).toBe(0);
     expect(watchdog.stopped).toBe(true);
+  });
+
+  test('closing the loop ends the pings and leaves no fd open (each ping uses its own socket)', async () => {
+    using receiver = new NotifyReceiver();
+    const loop = new Reactor({ logger: quiet });
+    const watchdog = startWatchdog(loop, { env: { NOTIFY_SOCKET: receiver.env, WATCHDOG_USEC: '20000' } })!;
+    loop.after(50, () => loop.stop());
+    await loop.run();
+    loop.close(); // without watchdog.stop(): the file's fd-leak check covers it
+    expect(watchdog.stopped).toBe(true);
+    const sent = watchdog.pings;
+    expect(sent).toBeGreaterThanOrEqual(2);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(watchdog.pings).toBe(sent);
+    expect(receiver.drain()).toHaveLength(sent);
   });
 
   test('a ping that cannot be sent is counted and logged, and the next one is tried', async () => {
