@@ -20,12 +20,17 @@ const BY_FILE = {
   ],
   '@reactor/fds': [
     [/^src\/errors\.ts$/, 'Errors'],
-    [/^src\/(fd|epoll|eventfd|timerfd|signalfd|pidfd|pipe)\.ts$/, 'File descriptors'],
-    [/^src\/(socket|address)\.ts$/, 'Sockets'],
+    [/^src\/(fd|epoll|eventfd|timerfd|signalfd|pidfd|pipe|inotify|psi)\.ts$/, 'File descriptors'],
+    [/^src\/(socket|address|adopt|fd-passing|socket-info)\.ts$/, 'Sockets'],
     [/^src\/signals\.ts$/, 'Signals and processes'],
     [/^src\/ffi\/(index|types)\.ts$/, 'FFI binding'],
     [/^src\/constants\.ts$/, 'constants'],
     [/^src\/validate\.ts$/, 'Argument checks'],
+  ],
+  '@reactor/systemd': [
+    [/^src\/errors\.ts$/, 'Errors'],
+    [/^src\/(notify|watchdog|env)\.ts$/, 'Service manager'],
+    [/^src\/listen-fds\.ts$/, 'Socket activation'],
   ],
 };
 
@@ -44,7 +49,8 @@ const CONSTANTS = [
   [/^(CLOCK_|TFD_)/, 'Constants: timerfd and clocks'],
   [/^(SFD_|SIG_|SIGNALFD_|SIGSET_|SI_)/, 'Constants: signals'],
   [/^(CLD_|PIDFD_|P_|WEXITED$|WNOHANG$|WNOWAIT$|SIGINFO_SIZE$)/, 'Constants: processes'],
-  [/^(AF_|SOCK_|SOL_|IPPROTO_|SO_|TCP_|IPV6_|SHUT_|MSG_|SOCKADDR_|UNIX_PATH_MAX$|IOV_MAX$)/, 'Constants: sockets'],
+  [/^(AF_|SOCK_|SOL_|IPPROTO_|SO_|TCP_|IPV6_|SHUT_|MSG_|SOCKADDR_|SCM_|MSGHDR_|CMSGHDR_|UNIX_PATH_MAX$|IOV_MAX$)/, 'Constants: sockets'],
+  [/^(IN_|INOTIFY_)/, 'Constants: inotify'],
 ];
 
 /** The category of a module's top-level child, or an Error saying what to add to the tables. */

@@ -203,3 +203,87 @@ export const UNIX_PATH_MAX = 108;
 
 /** The limit of iovecs per readv/writev call (IOV_MAX). */
 export const IOV_MAX = 1024;
+
+// fcntl(2), setting flags (adopting an fd made elsewhere)
+/** fcntl(2): set the fd flags (FD_CLOEXEC). */
+export const F_SETFD = 2;
+/** fcntl(2): set the file status flags (O_NONBLOCK); they belong to the open file, shared by every fd on it. */
+export const F_SETFL = 4;
+
+// Socket identity, for sockets made elsewhere (socket activation, fd passing)
+/** getsockopt(2): whether the socket is listening (read-only). */
+export const SO_ACCEPTCONN = 30;
+/** getsockopt(2): the protocol (IPPROTO_TCP, IPPROTO_UDP …), read-only. */
+export const SO_PROTOCOL = 38;
+/** getsockopt(2): the address family (AF_INET …), read-only. */
+export const SO_DOMAIN = 39;
+/** Reliable datagrams in order on a connection (Unix). */
+export const SOCK_SEQPACKET = 5;
+
+// Ancillary data: fd passing over Unix sockets (unix(7), cmsg(3))
+/** cmsg_type at SOL_SOCKET: the payload is an array of fds (int32 each). */
+export const SCM_RIGHTS = 1;
+/** recvmsg flag: the fds received are close-on-exec from the start (no window before a fork+exec). */
+export const MSG_CMSG_CLOEXEC = 0x40000000;
+/** recvmsg result flag: the control buffer was too small, ancillary data was dropped (fds lost or cut). */
+export const MSG_CTRUNC = 0x8;
+/** The most fds one SCM_RIGHTS message may carry (the kernel's SCM_MAX_FD). */
+export const SCM_MAX_FD = 253;
+/** sizeof(struct msghdr) on 64-bit Linux. */
+export const MSGHDR_SIZE = 56;
+/** sizeof(struct cmsghdr) on 64-bit Linux (size_t cmsg_len, int level, int type): CMSG_LEN(0). */
+export const CMSGHDR_SIZE = 16;
+
+// inotify(7)
+/** inotify_init1(2): non-blocking. */
+export const IN_NONBLOCK = O_NONBLOCK;
+/** inotify_init1(2): close-on-exec. */
+export const IN_CLOEXEC = O_CLOEXEC;
+/** File was read. */
+export const IN_ACCESS = 0x1;
+/** File was written. */
+export const IN_MODIFY = 0x2;
+/** Metadata changed (permissions, timestamps, link count …). */
+export const IN_ATTRIB = 0x4;
+/** A file opened for writing was closed. */
+export const IN_CLOSE_WRITE = 0x8;
+/** A file not opened for writing was closed. */
+export const IN_CLOSE_NOWRITE = 0x10;
+/** File was opened. */
+export const IN_OPEN = 0x20;
+/** A name was moved out of the watched directory (pairs with IN_MOVED_TO by cookie). */
+export const IN_MOVED_FROM = 0x40;
+/** A name was moved into the watched directory. */
+export const IN_MOVED_TO = 0x80;
+/** A name was created in the watched directory. */
+export const IN_CREATE = 0x100;
+/** A name was deleted from the watched directory. */
+export const IN_DELETE = 0x200;
+/** The watched file or directory itself was deleted (IN_IGNORED follows). */
+export const IN_DELETE_SELF = 0x400;
+/** The watched file or directory itself was moved. */
+export const IN_MOVE_SELF = 0x800;
+/** The filesystem holding the watched object was unmounted (IN_IGNORED follows). */
+export const IN_UNMOUNT = 0x2000;
+/** The event queue overflowed; events were lost (wd is -1). */
+export const IN_Q_OVERFLOW = 0x4000;
+/** The watch was removed (inotify_rm_watch, or its object is gone). */
+export const IN_IGNORED = 0x8000;
+/** add_watch: only if the path is a directory. */
+export const IN_ONLYDIR = 0x1000000;
+/** add_watch: do not follow a symbolic link. */
+export const IN_DONT_FOLLOW = 0x2000000;
+/** add_watch: no events for children after they were unlinked. */
+export const IN_EXCL_UNLINK = 0x4000000;
+/** add_watch: fail with EEXIST if the path is already watched. */
+export const IN_MASK_CREATE = 0x10000000;
+/** add_watch: add to the mask of an existing watch instead of replacing it. */
+export const IN_MASK_ADD = 0x20000000;
+/** In an event: the name is a directory. */
+export const IN_ISDIR = 0x40000000;
+/** add_watch: remove the watch after its first event. */
+export const IN_ONESHOT = 0x80000000;
+/** Every event a watch can ask for. */
+export const IN_ALL_EVENTS = 0xfff;
+/** sizeof(struct inotify_event) without the name. */
+export const INOTIFY_EVENT_SIZE = 16;

@@ -90,3 +90,46 @@ export function check(result: number, syscall: string, details?: SystemErrorDeta
   if (result < 0) throw new SystemError(syscall, -result, details);
   return result;
 }
+
+/**
+ * A received message carried more fds than the buffer had room for
+ * (MSG_CTRUNC): the kernel dropped the rest, so the message is unusable; the
+ * fds that did arrive were closed before this was thrown.
+ */
+export class FdsTruncatedError extends Error {
+  /** A permanent code to test for. */
+  readonly code = 'ERR_REACTOR_FDS_TRUNCATED';
+  /** How many fds arrived (and were closed). */
+  readonly received: number;
+
+  constructor(fd: number, received: number, maxFds: number) {
+    super(`recvmsg (fd ${fd}): the message carried more than ${maxFds} fds; the ${received} that arrived were closed`);
+    this.name = 'FdsTruncatedError';
+    this.received = received;
+  }
+}
+
+/**
+ * An fd made elsewhere (inherited, received) is not the kind of socket it
+ * was taken as. A TypeError, as Node's ERR_INVALID_ARG_TYPE is: the value is
+ * of the wrong kind; the message starts with the argument's name.
+ */
+export class SocketKindError extends TypeError {
+  /** A permanent code to test for. */
+  readonly code = 'ERR_REACTOR_SOCKET_KIND';
+  /** The fd checked. */
+  readonly fd: number;
+  /** What it had to be ('a listening stream socket' …). */
+  readonly expected: string;
+  /** What it is ('udp4', 'tcp4, listening', 'not a socket' …). */
+  readonly actual: string;
+
+  /** `name` is the argument that carried the fd ('fd', 'options.fd'). */
+  constructor(fd: number, expected: string, actual: string, name = 'fd') {
+    super(`${name} must be ${expected}; fd ${fd} is ${actual}`);
+    this.name = 'SocketKindError';
+    this.fd = fd;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}

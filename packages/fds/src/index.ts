@@ -10,7 +10,7 @@
  */
 
 export * from './constants';
-export { SystemError, ClosedFdError, errnoName, errnoNumber } from './errors';
+export { SystemError, ClosedFdError, FdsTruncatedError, SocketKindError, errnoName, errnoNumber } from './errors';
 export type { SystemErrorDetails } from './errors';
 export { bindingName, bindingFromEnv, useBinding, UnsupportedPlatformError } from './ffi/index';
 export type { BindingName } from './ffi/index';
@@ -36,3 +36,12 @@ export type { SocketAddress } from './address';
 export { Socket } from './socket';
 export type { SocketKind } from './socket';
 export { createPipe, PipeEnd } from './pipe';
+export { socketInfo, describeSocket } from './socket-info';
+export type { SocketInfo } from './socket-info';
+export { sendWithFds, receiveWithFds } from './fd-passing';
+export type { FdToSend, ReceivedWithFds } from './fd-passing';
+export { adoptFlags, setCloseOnExec } from './adopt';
+export { Inotify, decodeInotifyEvents } from './inotify';
+export type { InotifyEvent } from './inotify';
+export { PressureTrigger, parsePressure, pressurePath } from './psi';
+export type { PressureResource, PressureLine, PressureStats, PressureTriggerOptions } from './psi';

@@ -4,10 +4,13 @@ import {
   SOCK_DGRAM, SOCK_NONBLOCK, SOCK_STREAM, SOCKADDR_STORAGE_SIZE, SOL_SOCKET, TCP_KEEPIDLE, TCP_NODELAY,
 } from './constants';
 import { decodeSockaddr, encodeSockaddr, type SocketAddress } from './address';
-import { check, SystemError } from './errors';
+import { check, SocketKindError, SystemError } from './errors';
 import { FileDescriptor } from './fd';
+import { receiveWithFds, sendWithFds, type FdToSend, type ReceivedWithFds } from './fd-passing';
+import { adoptFlags } from './adopt';
+import { describeSocket, socketInfo } from './socket-info';
 import { libc } from './ffi/index';
-import { describeValue, validateBoolean, validateBuffer, validateBufferList, validateInteger } from './validate';
+import { describeValue, validateBoolean, validateBuffer, validateBufferList, validateFdNumber, validateInteger, validateOptions, validateString } from './validate';
 
 /** What `Socket.create()` makes: TCP over IPv4/IPv6, a Unix stream socket, UDP over IPv4/IPv6, a Unix datagram socket. */
 export type SocketKind = 'tcp4' | 'tcp6' | 'unix' | 'udp4' | 'udp6' | 'unix-dgram';
@@ -23,6 +26,13 @@ const KINDS: Record<SocketKind, [domain: number, type: number]> = {
 
 const EAGAIN = 11;
 const EINPROGRESS = 115;
+
+function validateKinds(value: unknown): SocketKind[] {
+  if (!Array.isArray(value) || value.length === 0 || !value.every((k) => typeof k === 'string' && Object.prototype.hasOwnProperty.call(KINDS, k))) {
+    throw new TypeError(`options.kinds must be a non-empty array of ${Object.keys(KINDS).join(', ')}; got ${describeValue(value)}`);
+  }
+  return value as SocketKind[];
+}
 
 function where(addr: SocketAddress): { address?: string; port?: number; path?: string } {
   return addr.family === 'unix' ? { path: addr.path } : { address: addr.address, port: addr.port };
@@ -73,6 +83,30 @@ export class Socket extends FileDescriptor {
     const fds = Buffer.alloc(8);
     check(libc().socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), 'socketpair');
     return [new Socket(fds.readInt32LE(0), 'unix'), new Socket(fds.readInt32LE(4), 'unix')];
+  }
+
+  /**
+   * Take over a socket made elsewhere (inherited from systemd, received over
+   * SCM_RIGHTS): checked to be one of `kinds` and, when `listening` is given,
+   * listening or not; then made close-on-exec and non-blocking like the
+   * sockets this class makes. A wrong kind is a SocketKindError
+   * (ERR_REACTOR_SOCKET_KIND) and leaves the fd with the caller; on success
+   * the Socket owns it (a FileDescriptor given is released to it).
+   */
+  static adopt(fd: number | FileDescriptor, options?: { kinds?: readonly SocketKind[]; listening?: boolean; name?: string }): Socket {
+    const opts = validateOptions<{ kinds: readonly SocketKind[]; listening: boolean; name: string }>(options);
+    const name = opts.name === undefined ? 'fd' : validateString(opts.name, 'options.name');
+    const kinds = opts.kinds === undefined ? (Object.keys(KINDS) as SocketKind[]) : validateKinds(opts.kinds);
+    const listening = opts.listening === undefined ? undefined : validateBoolean(opts.listening, 'options.listening');
+    const n = fd instanceof FileDescriptor ? fd.fd : validateFdNumber(fd, name);
+    const info = socketInfo(n);
+    if (info === null || info.kind === undefined || !kinds.includes(info.kind) || (listening !== undefined && info.listening !== listening)) {
+      const state = listening === undefined ? '' : listening ? ', listening' : ', not listening';
+      throw new SocketKindError(n, `a socket of kind ${kinds.join(' or ')}${state}`, describeSocket(info), name);
+    }
+    adoptFlags(n);
+    if (fd instanceof FileDescriptor) fd.release();
+    return new Socket(n, info.kind);
   }
 
   /** bind(2) to `address` (port 0: the kernel picks one). */
@@ -182,6 +216,33 @@ export class Socket extends FileDescriptor {
     if (r === -EAGAIN) return null;
     if (r < 0) throw new SystemError('sendto', -r, where(address));
     return r;
+  }
+
+  /**
+   * Send `data` with `fds` attached (SCM_RIGHTS, Unix stream sockets): bytes
+   * the kernel took, or null on EAGAIN. The fds go with the first byte; the
+   * caller's fds stay open and its own.
+   */
+  sendWithFds(data: Uint8Array, fds: readonly FdToSend[]): number | null {
+    return sendWithFds(this.use('sendmsg'), data, fds);
+  }
+
+  /**
+   * Send one datagram to `address` with `fds` attached (SCM_RIGHTS, Unix
+   * datagram sockets): bytes sent, or null on EAGAIN.
+   */
+  sendToWithFds(data: Uint8Array, address: SocketAddress, fds: readonly FdToSend[]): number | null {
+    if (address === null || typeof address !== 'object') throw new TypeError(`address must be a socket address; got ${describeValue(address)}`);
+    return sendWithFds(this.use('sendmsg'), data, fds, address);
+  }
+
+  /**
+   * Receive data and the fds sent with it (close-on-exec, owned by the
+   * caller), or null on EAGAIN. More than `maxFds` fds in one message throws
+   * FdsTruncatedError (ERR_REACTOR_FDS_TRUNCATED) after closing those that came.
+   */
+  receiveWithFds(buffer: Uint8Array, maxFds = 16): ReceivedWithFds | null {
+    return receiveWithFds(this.use('recvmsg'), buffer, maxFds);
   }
 
   /** shutdown(2): stop reading, writing (FIN) or both. */

@@ -27,7 +27,7 @@ export { nodePollAvailable } from './node-poll';
 export { Connection } from './connection';
 export type { ConnectionOptions, ConnectionEvents, PeerCredentials } from './connection';
 export { Listener } from './listener';
-export type { ListenOptions, ListenTcpOptions, ListenUnixOptions, ListenerEvents } from './listener';
+export type { ListenOptions, ListenTcpOptions, ListenUnixOptions, ListenFdOptions, ListenerEvents } from './listener';
 export { connect } from './connect';
 export type { ConnectOptions, ConnectTcpOptions, ConnectUnixOptions } from './connect';
 export { UdpSocket } from './udp';

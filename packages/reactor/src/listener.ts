@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
-import { EPOLLIN, Socket, SystemError, type SocketAddress } from '@reactor/fds';
+import { EPOLLIN, Socket, SystemError, type FileDescriptor, type SocketAddress } from '@reactor/fds';
 import { validateInteger, validateOptions, validateIpAddress } from '@reactor/fds/internal';
+import { adoptable } from './adopt-option';
 import { Connection, connectionOptionsFrom, type ConnectionOptions } from './connection';
 import type { IoWatch } from './io-watch';
 import { trackOwned, untrackOwned } from './owned';
@@ -36,8 +37,21 @@ export interface ListenUnixOptions extends ConnectionOptions {
   maxAcceptsPerTurn?: number;
 }
 
-/** Where `Reactor.listen()` listens: TCP or Unix. */
-export type ListenOptions = ListenTcpOptions | ListenUnixOptions;
+/**
+ * `Reactor.listen()` on a listening socket made elsewhere (socket activation,
+ * fd passing): TCP or Unix stream, already bound and listening. The listener
+ * owns it from then on (made non-blocking and close-on-exec; closed with the
+ * listener; a Unix socket's file is left in place).
+ */
+export interface ListenFdOptions extends ConnectionOptions {
+  /** The fd number, or an owned fd (a Socket, a received FileDescriptor) whose ownership passes to the listener. */
+  fd: number | FileDescriptor;
+  /** Connections accepted per loop turn at most (fairness; default 64). */
+  maxAcceptsPerTurn?: number;
+}
+
+/** Where `Reactor.listen()` listens: TCP, Unix, or a listening socket it is given. */
+export type ListenOptions = ListenTcpOptions | ListenUnixOptions | ListenFdOptions;
 
 /** The events of a Listener. */
 export interface ListenerEvents {
@@ -99,13 +113,16 @@ export class Listener extends EventEmitter<ListenerEvents> {
 
   constructor(loop: Reactor, options: ListenOptions, onConnection?: (connection: Connection) => void) {
     super();
-    const opts = validateOptions<ListenTcpOptions & ListenUnixOptions>(options);
+    const opts = validateOptions<ListenTcpOptions & ListenUnixOptions & ListenFdOptions>(options);
     this.loop = loop;
     this.#maxAccepts = opts.maxAcceptsPerTurn === undefined ? 64 : validateInteger(opts.maxAcceptsPerTurn, 'options.maxAcceptsPerTurn', 1, 65536);
     const backlog = opts.backlog === undefined ? 511 : validateInteger(opts.backlog, 'options.backlog', 0, 65535);
     this.#connectionOptions = connectionOptionsFrom(opts);
     let socket: Socket;
-    if (typeof opts.path === 'string') {
+    if (opts.fd !== undefined) {
+      // Checked before it is owned: ERR_REACTOR_SOCKET_KIND leaves the fd with the caller.
+      socket = Socket.adopt(adoptable(opts.fd), { kinds: ['tcp4', 'tcp6', 'unix'], listening: true, name: 'options.fd' });
+    } else if (typeof opts.path === 'string') {
       const path = opts.path;
       const abstract = path.startsWith('\0');
       if (opts.mode !== undefined) validateInteger(opts.mode, 'options.mode', 0, 0o7777);

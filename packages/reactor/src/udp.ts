@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { EPOLLIN, Socket, type SocketAddress } from '@reactor/fds';
+import { EPOLLIN, Socket, type FileDescriptor, type SocketAddress } from '@reactor/fds';
 import { validateBuffer, validateInteger, validateOptions, validateIpAddress } from '@reactor/fds/internal';
 import type { IoWatch } from './io-watch';
+import { adoptable } from './adopt-option';
 import { trackOwned, untrackOwned } from './owned';
 import { loopReadBuffer } from './read-buffer';
 import type { Reactor } from './reactor';
@@ -16,6 +17,13 @@ export interface UdpBindOptions {
   reusePort?: boolean;
   /** Datagrams read per turn at most (default 64). */
   maxReadsPerTurn?: number;
+  /**
+   * A bound UDP socket made elsewhere (socket activation, fd passing),
+   * instead of host/port/reusePort: the fd number, or an owned fd (a Socket,
+   * a received FileDescriptor) whose ownership passes over. Checked to be
+   * UDP (ERR_REACTOR_SOCKET_KIND).
+   */
+  fd?: number | FileDescriptor;
 }
 
 /** The events of a UdpSocket. */
@@ -68,13 +76,21 @@ export class UdpSocket extends EventEmitter<UdpEvents> {
     const port = opts.port === undefined ? 0 : validateInteger(opts.port, 'options.port', 0, 65535);
     // Checked: a NaN or negative count read no datagram at all, silently.
     this.#maxReads = opts.maxReadsPerTurn === undefined ? 64 : validateInteger(opts.maxReadsPerTurn, 'options.maxReadsPerTurn', 1, 65536);
-    const socket = Socket.create(v6 ? 'udp6' : 'udp4');
-    try {
-      if (opts.reusePort) socket.setReusePort(true);
-      socket.bind({ family: v6 ? 'ipv6' : 'ipv4', address: host, port });
-    } catch (error) {
-      socket.close();
-      throw error;
+    let socket: Socket;
+    if (opts.fd !== undefined) {
+      if (opts.host !== undefined || opts.port !== undefined || opts.reusePort !== undefined) {
+        throw Object.assign(new TypeError('options.fd is a bound socket: give no host, port or reusePort with it'), { code: 'ERR_INVALID_ARG_VALUE' });
+      }
+      socket = Socket.adopt(adoptable(opts.fd), { kinds: ['udp4', 'udp6'], name: 'options.fd' });
+    } else {
+      socket = Socket.create(v6 ? 'udp6' : 'udp4');
+      try {
+        if (opts.reusePort) socket.setReusePort(true);
+        socket.bind({ family: v6 ? 'ipv6' : 'ipv4', address: host, port });
+      } catch (error) {
+        socket.close();
+        throw error;
+      }
     }
     this.socket = socket;
     this.loop = loop;

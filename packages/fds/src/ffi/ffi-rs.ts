@@ -136,6 +136,7 @@ export function createFfiRsLibc(): Libc {
   // arguments in the same registers on x86-64 and arm64.
   const SYS_rt_tgsigqueueinfo = process.arch === 'arm64' ? 240 : 297;
   const tgsigqueueinfo = fn5('syscall', I64, [I64, I32, I32, I32, P]);
+  const memcpy = fn3('memcpy', I64, [P, P, U64]);
 
   return {
     name: 'ffi-rs',
@@ -186,6 +187,13 @@ export function createFfiRsLibc(): Libc {
     send: (fd, buf, length, flags) => (flags === MSG_NOSIGNAL ? sendNoSignal(fd, buf, length) : send(fd, buf, length, flags)),
     recvfrom: fn6('recvfrom', I64, [I32, P, U64, I32, P, P]) as Libc['recvfrom'],
     sendto: fn6('sendto', I64, [I32, P, U64, I32, P, U32]) as Libc['sendto'],
+    sendmsg: fn3('sendmsg', I64, [I32, P, I32]) as Libc['sendmsg'],
+    recvmsg: fn3('recvmsg', I64, [I32, P, I32]) as Libc['recvmsg'],
+    // memcpy(buf, buf, 0) returns its first argument: the Buffer's address, as ffi-rs passed it in place.
+    address: (buf) => memcpy(buf, buf, 0),
+    inotify_init1: fn1('inotify_init1', I32, [I32]) as Libc['inotify_init1'],
+    inotify_add_watch: fn3('inotify_add_watch', I32, [I32, P, U32]) as Libc['inotify_add_watch'],
+    inotify_rm_watch: fn2('inotify_rm_watch', I32, [I32, I32]) as Libc['inotify_rm_watch'],
   };
 }
 

@@ -134,5 +134,7 @@ function withEintrRetry(raw: Libc): Libc {
     recvfrom: r6(raw.recvfrom),
     sendto: r6(raw.sendto),
     waitid: r4(raw.waitid),
+    sendmsg: r3(raw.sendmsg),
+    recvmsg: r3(raw.recvmsg),
   };
 }

@@ -70,6 +70,12 @@ export function createKoffiLibc(): Libc {
   const send = f('long send(int fd, const void *buf, size_t len, int flags)');
   const recvfrom = f('long recvfrom(int fd, void *buf, size_t len, int flags, void *addr, void *addrlen)');
   const sendto = f('long sendto(int fd, const void *buf, size_t len, int flags, const void *addr, unsigned int addrlen)');
+  const sendmsg = f('long sendmsg(int fd, const void *msg, int flags)');
+  const recvmsg = f('long recvmsg(int fd, void *msg, int flags)');
+  const memcpy = f('uintptr_t memcpy(void *dest, const void *src, size_t n)');
+  const inotify_init1 = f('int inotify_init1(int flags)');
+  const inotify_add_watch = f('int inotify_add_watch(int fd, const void *path, uint32_t mask)');
+  const inotify_rm_watch = f('int inotify_rm_watch(int fd, int wd)');
 
   const result = (value: number): number => (value === -1 ? -errno() : value);
   const iovecs = (bufs: readonly Buffer[]) => bufs.map((b) => ({ iov_base: b, iov_len: b.length }));
@@ -120,5 +126,12 @@ export function createKoffiLibc(): Libc {
     send: (fd, buf, len, flags) => result(send(fd, buf, len, flags)),
     recvfrom: (fd, buf, len, flags, addr, alen) => result(recvfrom(fd, buf, len, flags, addr, alen)),
     sendto: (fd, buf, len, flags, addr, alen) => result(sendto(fd, buf, len, flags, addr, alen)),
+    sendmsg: (fd, msg, flags) => result(sendmsg(fd, msg, flags)),
+    recvmsg: (fd, msg, flags) => result(recvmsg(fd, msg, flags)),
+    // memcpy(buf, buf, 0) returns its first argument: the Buffer's address, as koffi passed it in place.
+    address: (buf) => memcpy(buf, buf, 0),
+    inotify_init1: (flags) => result(inotify_init1(flags)),
+    inotify_add_watch: (fd, path, mask) => result(inotify_add_watch(fd, path, mask)),
+    inotify_rm_watch: (fd, wd) => result(inotify_rm_watch(fd, wd)),
   };
 }

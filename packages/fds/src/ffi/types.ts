@@ -107,4 +107,21 @@ export interface Libc {
   recvfrom(fd: number, buf: Buffer, length: number, flags: number, addr: Buffer, addrLenInOut: Buffer): number;
   /** sendto(2) to an encoded sockaddr. */
   sendto(fd: number, buf: Buffer, length: number, flags: number, addr: Buffer, addrLen: number): number;
+
+  /**
+   * sendmsg(2) with an encoded struct msghdr whose pointers (iovecs, control
+   * data) are `address()`es of Buffers the caller keeps alive for the call.
+   */
+  sendmsg(fd: number, msghdr: Buffer, flags: number): number;
+  /** recvmsg(2); the kernel updates msg_controllen and msg_flags inside `msghdr` in place. */
+  recvmsg(fd: number, msghdr: Buffer, flags: number): number;
+  /** Where a Buffer's bytes are in memory, for the pointers inside encoded structs (the Buffer is passed in place). */
+  address(buf: Buffer): number;
+
+  /** inotify_init1(2): a new inotify fd. */
+  inotify_init1(flags: number): number;
+  /** inotify_add_watch(2): a watch descriptor; `path` is NUL-terminated. */
+  inotify_add_watch(fd: number, path: Buffer, mask: number): number;
+  /** inotify_rm_watch(2). */
+  inotify_rm_watch(fd: number, wd: number): number;
 }
