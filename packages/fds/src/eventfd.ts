@@ -1,5 +1,6 @@
 import { EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE, EVENTFD_MAX } from './constants';
-import { check, SystemError } from './errors';
+import { EAGAIN, EINVAL } from './errno';
+import { check, SystemError } from './system-error';
 import { FileDescriptor } from './fd';
 import { libc } from './ffi/index';
 import { validateBoolean, validateBuffer, validateInteger, validateOptions, validateUint64, UINT32_MAX, UINT64_MAX } from './validate';
@@ -14,8 +15,6 @@ export interface EventFdOptions {
   closeOnExec?: boolean;
 }
 
-const EAGAIN = 11;
-const EINVAL = 22;
 /** Set only while `EventFd.fromFd` constructs: the fd to adopt instead of creating one. */
 let adopting: { fd: number; semaphore: boolean } | undefined;
 
@@ -73,7 +72,7 @@ export class EventFd extends FileDescriptor {
     const fd = this.use('read');
     const r = libc().read(fd, this.#buf, 8);
     if (r === -EAGAIN) return null;
-    if (r < 0) throw new SystemError('read', -r, { fd });
+    check(r, 'read', { fd });
     return this.#buf.readBigUInt64LE(0);
   }
 
@@ -89,7 +88,7 @@ export class EventFd extends FileDescriptor {
     // the counter out of that buffer then threw ERR_BUFFER_OUT_OF_BOUNDS.
     if (buf.length < 8) throw new SystemError('read', EINVAL, { fd });
     const r = libc().read(fd, buf, buf.length);
-    if (r < 0) throw new SystemError('read', -r, { fd });
+    check(r, 'read', { fd });
     return buf.readBigUInt64LE(0);
   }
 
@@ -109,7 +108,7 @@ export class EventFd extends FileDescriptor {
     this.#buf.writeBigUInt64LE(v, 0);
     const r = libc().write(fd, this.#buf, 8);
     if (r === -EAGAIN) return false;
-    if (r < 0) throw new SystemError('write', -r, { fd });
+    check(r, 'write', { fd });
     return true;
   }
 }

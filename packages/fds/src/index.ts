@@ -8,6 +8,8 @@
 
 export * from './constants';
 export * from './errors';
+export * from './errno';
+export * from './system-error';
 export { bindingName, bindingFromEnv, useBinding } from './ffi/index';
 export type { BindingName } from './ffi/index';
 export { FileDescriptor, closeQuietly } from './fd';

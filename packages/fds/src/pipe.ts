@@ -1,10 +1,10 @@
 import { O_CLOEXEC, O_NONBLOCK } from './constants';
-import { check, SystemError } from './errors';
+import { EAGAIN } from './errno';
+import { check } from './system-error';
 import { FileDescriptor } from './fd';
 import { libc } from './ffi/index';
 import { validateBuffer } from './validate';
 
-const EAGAIN = 11;
 
 /** One end of a pipe (non-blocking, close-on-exec). I/O returns null on EAGAIN. */
 export class PipeEnd extends FileDescriptor {
@@ -13,7 +13,7 @@ export class PipeEnd extends FileDescriptor {
     const buf = validateBuffer(buffer, 'buffer');
     const r = libc().read(this.use('read'), buf, buf.length);
     if (r === -EAGAIN) return null;
-    if (r < 0) throw new SystemError('read', -r, { fd: this.fd });
+    check(r, 'read', { fd: this.fd });
     return r;
   }
 
@@ -22,7 +22,7 @@ export class PipeEnd extends FileDescriptor {
     const buf = validateBuffer(buffer, 'buffer');
     const r = libc().write(this.use('write'), buf, buf.length);
     if (r === -EAGAIN) return null;
-    if (r < 0) throw new SystemError('write', -r, { fd: this.fd });
+    check(r, 'write', { fd: this.fd });
     return r;
   }
 }

@@ -4,10 +4,12 @@ import {
   SOCK_DGRAM, SOCK_NONBLOCK, SOCK_STREAM, SOCKADDR_STORAGE_SIZE, SOL_SOCKET, TCP_KEEPIDLE, TCP_NODELAY,
 } from './constants';
 import { decodeSockaddr, encodeSockaddr, type SocketAddress } from './address';
-import { check, SystemError } from './errors';
+import { EAGAIN, EINPROGRESS } from './errno';
+import { check, SystemError } from './system-error';
 import { FileDescriptor } from './fd';
 import { libc } from './ffi/index';
 import { describeValue, validateBoolean, validateBuffer, validateBufferList, validateInteger } from './validate';
+import { OutOfRangeError } from './errors';
 
 /** What `Socket.create()` makes: TCP over IPv4/IPv6, a Unix stream socket, UDP over IPv4/IPv6, a Unix datagram socket. */
 export type SocketKind = 'tcp4' | 'tcp6' | 'unix' | 'udp4' | 'udp6' | 'unix-dgram';
@@ -21,8 +23,6 @@ const KINDS: Record<SocketKind, [domain: number, type: number]> = {
   'unix-dgram': [AF_UNIX, SOCK_DGRAM],
 };
 
-const EAGAIN = 11;
-const EINPROGRESS = 115;
 
 function where(addr: SocketAddress): { address?: string; port?: number; path?: string } {
   return addr.family === 'unix' ? { path: addr.path } : { address: addr.address, port: addr.port };
@@ -51,7 +51,7 @@ export class Socket extends FileDescriptor {
   static create(kind: SocketKind): Socket {
     // Own keys only: 'toString' or '__proto__' must not reach socket(2) as garbage numbers.
     const spec = typeof kind === 'string' && Object.prototype.hasOwnProperty.call(KINDS, kind) ? KINDS[kind] : undefined;
-    if (spec === undefined) throw new RangeError(`kind must be one of ${Object.keys(KINDS).join(', ')}; got ${describeValue(kind)}`);
+    if (spec === undefined) throw new OutOfRangeError(`kind must be one of ${Object.keys(KINDS).join(', ')}; got ${describeValue(kind)}`);
     return new Socket(check(libc().socket(spec[0], spec[1] | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), 'socket'), kind);
   }
 
@@ -66,7 +66,7 @@ export class Socket extends FileDescriptor {
   bind(address: SocketAddress): void {
     const { buffer, length } = encodeSockaddr(address);
     const r = libc().bind(this.use('bind'), buffer, length);
-    if (r < 0) throw new SystemError('bind', -r, where(address));
+    check(r, 'bind', where(address));
   }
 
   /** listen(2): accept connections, `backlog` of them queued. */
@@ -80,7 +80,7 @@ export class Socket extends FileDescriptor {
     this.#len.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
     const r = libc().accept4(this.use('accept4'), this.#addr, this.#len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (r === -EAGAIN) return null;
-    if (r < 0) throw new SystemError('accept4', -r, { fd: this.fd });
+    check(r, 'accept4', { fd: this.fd });
     return new Socket(r, 'accepted');
   }
 
@@ -91,7 +91,7 @@ export class Socket extends FileDescriptor {
     const r = libc().connect(this.use('connect'), buffer, length);
     if (r === 0) return true;
     if (r === -EINPROGRESS || r === -EAGAIN) return false;
-    throw new SystemError('connect', -r, where(address));
+    return check(r, 'connect', where(address)) === 0;
   }
 
   /** After EPOLLOUT on a connecting socket: throws the connect error (ECONNREFUSED …) if any. */
@@ -106,7 +106,7 @@ export class Socket extends FileDescriptor {
     const len = length === undefined ? buf.length : validateInteger(length, 'length', 0, buf.length);
     const r = libc().read(this.use('read'), buf, len);
     if (r === -EAGAIN) return null;
-    if (r < 0) throw new SystemError('read', -r, { fd: this.fd });
+    check(r, 'read', { fd: this.fd });
     return r;
   }
 
@@ -119,7 +119,7 @@ export class Socket extends FileDescriptor {
     if (bufs.length === 0) return 0;
     const r = libc().readv(fd, bufs);
     if (r === -EAGAIN) return null;
-    if (r < 0) throw new SystemError('readv', -r, { fd: this.fd });
+    check(r, 'readv', { fd: this.fd });
     return r;
   }
 
@@ -131,7 +131,7 @@ export class Socket extends FileDescriptor {
     if (offset > 0) buf = buf.subarray(offset);
     const r = libc().send(this.use('send'), buf, len, MSG_NOSIGNAL);
     if (r === -EAGAIN) return null;
-    if (r < 0) throw new SystemError('send', -r, { fd: this.fd });
+    check(r, 'send', { fd: this.fd });
     return r;
   }
 
@@ -142,7 +142,7 @@ export class Socket extends FileDescriptor {
     if (bufs.length === 0) return 0; // as readv: the same answer from both bindings
     const r = libc().writev(fd, bufs);
     if (r === -EAGAIN) return null;
-    if (r < 0) throw new SystemError('writev', -r, { fd: this.fd });
+    check(r, 'writev', { fd: this.fd });
     return r;
   }
 
@@ -157,7 +157,7 @@ export class Socket extends FileDescriptor {
     this.#len.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
     const r = libc().recvfrom(this.use('recvfrom'), buf, buf.length, 0, this.#addr, this.#len);
     if (r === -EAGAIN) return null;
-    if (r < 0) throw new SystemError('recvfrom', -r, { fd: this.fd });
+    check(r, 'recvfrom', { fd: this.fd });
     return { bytes: r, address: decodeSockaddr(this.#addr, this.#len.readUInt32LE(0)) };
   }
 
@@ -167,14 +167,14 @@ export class Socket extends FileDescriptor {
     const { buffer: addr, length } = encodeSockaddr(address);
     const r = libc().sendto(this.use('sendto'), buf, buf.length, MSG_NOSIGNAL, addr, length);
     if (r === -EAGAIN) return null;
-    if (r < 0) throw new SystemError('sendto', -r, where(address));
+    check(r, 'sendto', where(address));
     return r;
   }
 
   /** shutdown(2): stop reading, writing (FIN) or both. */
   shutdown(how: 'read' | 'write' | 'both' = 'write'): void {
     const value = how === 'read' ? SHUT_RD : how === 'write' ? SHUT_WR : how === 'both' ? SHUT_RDWR : -1;
-    if (value < 0) throw new RangeError(`how must be 'read', 'write' or 'both'; got ${describeValue(how)}`);
+    if (value < 0) throw new OutOfRangeError(`how must be 'read', 'write' or 'both'; got ${describeValue(how)}`);
     check(libc().shutdown(this.use('shutdown'), value), 'shutdown', { fd: this.fd });
   }
 

@@ -1,0 +1,388 @@
+import { EventEmitter } from 'node:events';
+import {
+  EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, ETIMEDOUT, ReactorError, Socket, SystemError,
+  validateBuffer, validateFunction, validateInteger, validateNonNegative,
+  type SocketAddress,
+} from '@reactor/fds';
+import type { IoWatch } from '../io-watch';
+import type { Reactor } from '../reactor';
+import type { Timer } from '../timers';
+
+/** Per-connection settings, given to `listen()` or `connect()`. */
+export interface ConnectionOptions {
+  /** Bytes queued for writing past which `write()` returns false (default 64 KiB). */
+  highWaterMark?: number;
+  /** Close the connection after this many ms without reads or writes (default: never). */
+  idleTimeoutMs?: number;
+}
+
+/** Peer credentials of a Unix socket (SO_PEERCRED). */
+export interface PeerCredentials {
+  /** The peer's process id when it connected. */
+  pid: number;
+  /** Its user id. */
+  uid: number;
+  /** Its group id. */
+  gid: number;
+}
+
+/** The events of a Connection, with their arguments. */
+export interface ConnectionEvents {
+  /**
+   * Bytes arrived. The Buffer is a view into the loop's read buffer, valid
+   * only until the handler returns: copy it (`Buffer.from(chunk)`) to keep it.
+   */
+  data: [chunk: Buffer];
+  /** The peer shut down its writing half (EOF). */
+  end: [];
+  /** After `end()`: every queued byte went to the kernel and our writing half is shut down (FIN sent). */
+  finish: [];
+  /** The write queue went below the high-water mark after `write()` returned false. */
+  drain: [];
+  /** The idle timeout passed; the connection is being destroyed with ETIMEDOUT. */
+  timeout: [];
+  /** The connection failed (reset, timeout …); 'close' follows. */
+  error: [error: Error];
+  /** The fd is closed; `hadError` tells whether an error caused it. */
+  close: [hadError: boolean];
+}
+
+/**
+ * The connection options out of a listen() or connect() options object,
+ * checked now, so a bad value fails the call that passed it and not the
+ * first connection much later.
+ */
+export function connectionOptionsFrom(options: ConnectionOptions): ConnectionOptions {
+  const picked: ConnectionOptions = {};
+  if (options.highWaterMark !== undefined) picked.highWaterMark = validateInteger(options.highWaterMark, 'options.highWaterMark', 0, 2 ** 31);
+  if (options.idleTimeoutMs !== undefined) picked.idleTimeoutMs = validateNonNegative(options.idleTimeoutMs, 'options.idleTimeoutMs');
+  return picked;
+}
+
+/** Bytes a writev may carry from the queue at once. */
+const MAX_WRITEV_BUFFERS = 512;
+
+/**
+ * A stream connection (TCP or Unix) on a reactor. `write()` sends now when
+ * it can and queues the rest; writes made during one loop turn go out
+ * together in one writev after the batch; past the high-water mark `write()`
+ * returns false and 'drain' follows. `end()` half-closes once the queue is
+ * flushed; `close()` flushes then closes; `destroy(err)` closes at once.
+ */
+export class Connection extends EventEmitter<ConnectionEvents> {
+  /** The loop the connection is registered with. */
+  readonly loop: Reactor;
+  /** The connected fd. */
+  readonly socket: Socket;
+  /** Queued bytes past which `write()` returns false. */
+  readonly highWaterMark: number;
+  readonly #watch: IoWatch;
+  readonly #readBuffer: Buffer;
+  #queue: Buffer[] = [];
+  #queuedBytes = 0;
+  #flushScheduled = false;
+  #needDrain = false;
+  #reading = true;
+  #wantWrite = false;
+  #ending = false;
+  #closing = false;
+  #writeShut = false;
+  #readEnded = false;
+  #destroyed = false;
+  #idleMs = 0;
+  #idleTimer: Timer | undefined;
+  #lastActivity = 0;
+  /** Bytes received so far. */
+  bytesRead = 0;
+  /** Bytes the kernel took so far. */
+  bytesWritten = 0;
+
+  /** @internal made by listeners and `connect()` */
+  constructor(loop: Reactor, socket: Socket, options: ConnectionOptions = {}) {
+    super();
+    this.loop = loop;
+    this.socket = socket;
+    this.highWaterMark = options.highWaterMark === undefined ? 64 * 1024 : validateInteger(options.highWaterMark, 'options.highWaterMark', 0, 2 ** 31);
+    this.#readBuffer = loop.readBuffer();
+    // A loop closed with the connection open destroys it (its fd goes with the loop).
+    this.#watch = loop.watch(socket, EPOLLIN | EPOLLRDHUP, (events) => this.#onEvents(events), {
+      description: 'connection',
+      onLoopClose: () => this.destroy(),
+    });
+    if (options.idleTimeoutMs !== undefined) this.setIdleTimeout(options.idleTimeoutMs);
+  }
+
+  /** Bytes queued and not yet accepted by the kernel. */
+  get writableLength(): number {
+    return this.#queuedBytes;
+  }
+
+  /**
+   * Whether `write()` is still allowed: false once `end()`, `close()` or
+   * `destroy()` was called (a write then throws ERR_STREAM_WRITE_AFTER_END).
+   */
+  get writable(): boolean {
+    return !this.#destroyed && !this.#ending && !this.#closing;
+  }
+
+  /** Whether the connection is closed (or being torn down). */
+  get destroyed(): boolean {
+    return this.#destroyed;
+  }
+
+  /** The peer's address (undefined once closed). */
+  get remoteAddress(): SocketAddress | undefined {
+    try {
+      return this.socket.remoteAddress();
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** This end's address (undefined once closed). */
+  get localAddress(): SocketAddress | undefined {
+    try {
+      return this.socket.localAddress();
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** SO_PEERCRED of a Unix socket: the peer's pid, uid and gid when it connected. */
+  peerCredentials(): PeerCredentials {
+    return this.socket.peerCredentials();
+  }
+
+  /** TCP_NODELAY: send small writes at once. */
+  setNoDelay(enable = true): this {
+    this.socket.setNoDelay(enable);
+    return this;
+  }
+
+  /** SO_KEEPALIVE probes, after `idleSeconds` of idleness when given. */
+  setKeepAlive(enable = true, idleSeconds?: number): this {
+    this.socket.setKeepAlive(enable, idleSeconds);
+    return this;
+  }
+
+  /**
+   * Destroy the connection with ETIMEDOUT (after a 'timeout' event) when it
+   * sees no read or write for `ms`; 0 turns it off. One timer per connection,
+   * moved only when it fires, not on every byte.
+   */
+  setIdleTimeout(ms: number): this {
+    validateNonNegative(ms, 'ms');
+    this.#idleMs = ms;
+    this.#lastActivity = performance.now();
+    this.#idleTimer?.cancel();
+    this.#idleTimer = undefined;
+    if (ms > 0 && !this.#destroyed) this.#idleTimer = this.loop.after(ms, () => this.#onIdleTimer(), { ref: false });
+    return this;
+  }
+
+  #onIdleTimer(): void {
+    const idleFor = performance.now() - this.#lastActivity;
+    if (idleFor >= this.#idleMs) {
+      this.#idleTimer = undefined;
+      this.emit('timeout');
+      this.destroy(new SystemError('read', ETIMEDOUT, { fd: this.socket.fd }));
+    } else {
+      this.#idleTimer = this.loop.after(this.#idleMs - idleFor, () => this.#onIdleTimer(), { ref: false });
+    }
+  }
+
+  /** Stop reading (the kernel buffers, then the peer's sends block): back-pressure. */
+  pause(): this {
+    if (this.#reading) {
+      this.#reading = false;
+      this.#updateInterest();
+    }
+    return this;
+  }
+
+  /** Read again after `pause()`. */
+  resume(): this {
+    if (!this.#reading && !this.#readEnded) {
+      this.#reading = true;
+      this.#updateInterest();
+    }
+    return this;
+  }
+
+  /** Whether reading is paused. */
+  get isPaused(): boolean {
+    return !this.#reading;
+  }
+
+  /**
+   * Queue `data` (strings as UTF-8) to be sent after the current batch of
+   * events, together with every other write of this turn (one writev).
+   * Buffers are queued by reference, as Node's streams do: do not change a
+   * Buffer after writing it (a 'data' chunk may be written back as it is:
+   * it is copied). Returns false once the queue passes the high-water mark.
+   */
+  write(data: Uint8Array | string): boolean {
+    if (this.#destroyed || this.#ending || this.#closing) {
+      throw new ReactorError('ERR_STREAM_WRITE_AFTER_END', this.#destroyed ? 'write after the connection was destroyed' : 'write after end');
+    }
+    // validateBuffer: a number or a plain object threw Node's own TypeError about Buffer.from's "first argument".
+    let chunk = typeof data === 'string' ? Buffer.from(data, 'utf8') : validateBuffer(data, 'data');
+    if (chunk.length === 0) return this.#queuedBytes < this.highWaterMark;
+    // A view of the loop's read buffer (echoing a 'data' chunk, relaying a
+    // datagram) would be overwritten by the next read before the flush: copy that one.
+    if (chunk.buffer === this.#readBuffer.buffer) chunk = Buffer.from(chunk);
+    this.#queue.push(chunk);
+    this.#queuedBytes += chunk.length;
+    this.#scheduleFlush();
+    const ok = this.#queuedBytes < this.highWaterMark;
+    if (!ok) this.#needDrain = true;
+    return ok;
+  }
+
+  /** Send what is queued, then shut down the writing half (FIN). Reading goes on. */
+  end(data?: Uint8Array | string): this {
+    if (data !== undefined) this.write(data);
+    if (this.#ending || this.#destroyed) return this;
+    this.#ending = true;
+    this.#scheduleFlush();
+    return this;
+  }
+
+  /** Send what is queued, then close the fd ('close' follows). */
+  close(): void {
+    if (this.#destroyed || this.#closing) return;
+    this.#closing = true;
+    this.#scheduleFlush();
+  }
+
+  /** Close the fd now, dropping the queue; 'error' (if given) and 'close' follow. */
+  destroy(error?: Error): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    this.#idleTimer?.cancel();
+    this.#watch.remove();
+    this.socket.close();
+    if (error !== undefined) this.emit('error', error);
+    this.emit('close', error !== undefined);
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    // After the current batch: every write of this turn goes out in one writev.
+    this.loop.defer(() => {
+      this.#flushScheduled = false;
+      this.#flush();
+    });
+  }
+
+  #flush(): void {
+    if (this.#destroyed) return;
+    const queue = this.#queue;
+    const socket = this.socket;
+    while (queue.length > 0) {
+      const batch = queue.length === 1 ? queue : queue.slice(0, MAX_WRITEV_BUFFERS);
+      let n: number | null;
+      try {
+        n = batch.length === 1 ? socket.write(batch[0]!) : socket.writev(batch);
+      } catch (error) {
+        this.destroy(error as Error);
+        return;
+      }
+      if (n === null) break; // EAGAIN: wait for EPOLLOUT
+      this.bytesWritten += n;
+      this.#queuedBytes -= n;
+      this.#lastActivity = performance.now();
+      // Drop what was sent; keep the unsent tail of a partly sent buffer.
+      let i = 0;
+      while (i < queue.length && n >= queue[i]!.length) n -= queue[i++]!.length;
+      if (i > 0) queue.splice(0, i);
+      if (n > 0) queue[0] = queue[0]!.subarray(n);
+      if (i < batch.length && queue.length > 0) break; // short write: the socket buffer is full
+    }
+    const pending = queue.length > 0;
+    if (pending !== this.#wantWrite) {
+      this.#wantWrite = pending;
+      this.#updateInterest();
+    }
+    if (pending) return;
+    if (this.#needDrain) {
+      this.#needDrain = false;
+      this.emit('drain');
+      // The handler may have written, ended, closed or destroyed: writes
+      // scheduled a flush of their own, which finishes the end or close
+      // after the new bytes; shutting down now would drop them.
+      if (this.#destroyed || this.#queue.length > 0) return;
+    }
+    if (this.#closing) {
+      this.destroy();
+      return;
+    }
+    if (this.#ending && !this.#writeShut) {
+      this.#writeShut = true;
+      try {
+        socket.shutdown('write');
+      } catch {
+        // ENOTCONN: the peer is gone; reading will tell.
+      }
+      this.emit('finish');
+      if (this.#readEnded) this.destroy();
+    }
+  }
+
+  #updateInterest(): void {
+    if (this.#destroyed) return;
+    const events = (this.#reading && !this.#readEnded ? EPOLLIN | EPOLLRDHUP : 0) | (this.#wantWrite ? EPOLLOUT : 0);
+    this.#watch.modify(events);
+  }
+
+  #onEvents(events: number): void {
+    if (this.#destroyed) return;
+    if ((events & EPOLLOUT) !== 0) this.#flush();
+    if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) !== 0 && this.#reading && !this.#readEnded) this.#read();
+    else if ((events & (EPOLLERR | EPOLLHUP)) !== 0 && !this.#destroyed) {
+      // Not reading, but the socket failed: surface it.
+      const code = this.socket.getError();
+      if (code !== 0) this.destroy(new SystemError('read', code, { fd: this.socket.fd }));
+      else if ((events & EPOLLHUP) !== 0) this.destroy();
+    }
+  }
+
+  #read(): void {
+    const buf = this.#readBuffer;
+    // One read per event, and another only if it filled the buffer: level
+    // triggering reports the rest next turn, and each extra read that would
+    // only say EAGAIN costs a whole FFI call.
+    for (let rounds = 0; rounds < 4 && !this.#destroyed && this.#reading; rounds++) {
+      let n: number | null;
+      try {
+        n = this.socket.read(buf);
+      } catch (error) {
+        this.destroy(error as Error);
+        return;
+      }
+      if (n === null) return;
+      if (n === 0) {
+        this.#readEnded = true;
+        this.#updateInterest();
+        this.emit('end');
+        if (this.#writeShut || (this.#queue.length === 0 && this.#ending)) this.destroy();
+        else if (!this.#ending && !this.#destroyed && this.listenerCount('end') === 0) this.end();
+        return;
+      }
+      this.bytesRead += n;
+      this.#lastActivity = performance.now();
+      this.emit('data', buf.subarray(0, n));
+      if (n < buf.length) return;
+    }
+  }
+
+  /** Run `handler` for every chunk (shorthand for `on('data')`). */
+  onData(handler: (chunk: Buffer) => void): this {
+    validateFunction(handler, 'handler');
+    return this.on('data', handler);
+  }
+}
+
