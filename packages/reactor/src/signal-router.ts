@@ -1,11 +1,11 @@
 import { constants as osConstants } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
-import { getpid, signalName, tgkill } from '@reactor/fds';
+import { getpid, SystemError, tgkill } from '@reactor/fds';
 
 /**
  * Signals sent to the process from outside (`kill -TERM <pid>`) do not stay
  * pending for a signalfd in a Node process: the kernel hands them to one of
- * Node's own threads, which do not block them (FACTS §3). So, for each signal
+ * Node's own threads, which do not block them (docs/linux-and-node.md). So, for each signal
  * a loop handles, this router
  *   1. installs a Node signal listener (libuv's handler runs on whichever
  *      thread the kernel picked, and Node calls the listener on the main
@@ -67,7 +67,7 @@ function listenRealtime(signo: number, listener: Listener): () => void {
   const err = wrap.start(signo);
   if (err !== 0) {
     wrap.close();
-    throw new Error(`cannot listen for ${signalName(signo)} (libuv error ${err})`);
+    throw new SystemError('uv_signal_start', err);
   }
   // Like process.on listeners on other handles, this does not keep Node alive.
   wrap.unref?.();

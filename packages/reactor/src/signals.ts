@@ -4,36 +4,31 @@ import {
 } from '@reactor/fds';
 import { canRouteProcessSignals, routeSignal, unrouteSignal } from './signal-router';
 import { ReactorClosedError } from './errors';
-import type { Dispatchable, LoopCore } from './source';
+import { Source, type LoopCore } from './source';
 
 /** Called with the decoded siginfo of each signal delivered. */
 export type SignalHandler = (info: SignalInfo) => void;
 
 /** A handler registered with `Reactor.onSignal`; `remove()` undoes it. */
-export class SignalSubscription {
+export class SignalSubscription extends Source {
   /** The signal number. */
   readonly signo: number;
   readonly #source: SignalSource;
   readonly #handler: SignalHandler;
-  #active = true;
-  #ref: boolean;
 
   /** @internal */
   constructor(source: SignalSource, signo: number, handler: SignalHandler, ref: boolean) {
+    super(source.core, 'signal', signalName(signo), ref);
     this.#source = source;
     this.signo = signo;
     this.#handler = handler;
-    this.#ref = ref;
+    source.core.register(this);
+    this.setActive(true);
   }
 
   /** The signal's name ('SIGTERM', 'SIGRTMIN+2'). */
   get name(): string {
     return signalName(this.signo);
-  }
-
-  /** Whether the handler is still registered. */
-  get active(): boolean {
-    return this.#active;
   }
 
   /** @internal */
@@ -43,32 +38,15 @@ export class SignalSubscription {
 
   /** Unregister the handler; the last one for a signal gives it back to Node. */
   remove(): void {
-    if (!this.#active) return;
-    this.#active = false;
+    if (!this.active) return;
+    this.setActive(false);
+    this.core.deregister(this);
     this.#source.unsubscribe(this);
   }
 
-  /** Keep the loop alive while subscribed. */
-  ref(): this {
-    if (!this.#ref) {
-      this.#ref = true;
-      if (this.#active) this.#source.core.addRefs(1);
-    }
-    return this;
-  }
-
-  /** Do not keep the loop alive for this subscription (signals still arrive). */
-  unref(): this {
-    if (this.#ref) {
-      this.#ref = false;
-      if (this.#active) this.#source.core.addRefs(-1);
-    }
-    return this;
-  }
-
-  /** Whether this subscription keeps the loop alive. */
-  hasRef(): boolean {
-    return this.#ref;
+  /** @internal `Reactor.close()` */
+  dispose(): void {
+    this.remove();
   }
 }
 
@@ -78,15 +56,13 @@ export class SignalSubscription {
  * signal (so it stays pending for the signalfd) and, on the main thread, the
  * router forwards process-directed ones to it (see signal-router.ts).
  */
-export class SignalSource implements Dispatchable {
-  readonly core: LoopCore;
+export class SignalSource extends Source {
   readonly #bySignal = new Map<number, SignalSubscription[]>();
   readonly #tid = gettid();
   #signalfd: SignalFd | undefined;
-  #token = 0;
 
   constructor(core: LoopCore) {
-    this.core = core;
+    super(core, 'signal', 'signalfd', false);
   }
 
   subscribe(signal: string | number, handler: SignalHandler, options: { ref?: boolean } = {}): SignalSubscription {
@@ -104,7 +80,6 @@ export class SignalSource implements Dispatchable {
       if (canRouteProcessSignals()) routeSignal(signo, this.#tid);
     }
     list.push(sub);
-    if (ref) this.core.addRefs(1);
     return sub;
   }
 
@@ -114,7 +89,6 @@ export class SignalSource implements Dispatchable {
     const i = list.indexOf(sub);
     if (i < 0) return;
     list.splice(i, 1);
-    if (sub.hasRef()) this.core.addRefs(-1);
     if (list.length > 0) return;
     if (canRouteProcessSignals()) unrouteSignal(sub.signo, this.#tid);
     // Deliver what is already pending before the mask shrinks: once unblocked,
@@ -129,13 +103,13 @@ export class SignalSource implements Dispatchable {
     const signals = [...this.#bySignal.keys()];
     if (this.#signalfd === undefined) {
       this.#signalfd = new SignalFd(signals);
-      this.#token = this.core.register(this.#signalfd.fd, EPOLLIN, this);
+      this.core.register(this, this.#signalfd.fd, EPOLLIN, true);
     } else {
       this.#signalfd.setMask(signals);
     }
   }
 
-  dispatch(): void {
+  override dispatch(): void {
     const fd = this.#signalfd;
     if (fd === undefined || fd.closed) return;
     for (;;) {
@@ -157,10 +131,10 @@ export class SignalSource implements Dispatchable {
     }
   }
 
-  close(): void {
+  dispose(): void {
     for (const list of [...this.#bySignal.values()]) for (const sub of [...list]) sub.remove();
     if (this.#signalfd !== undefined) {
-      this.core.unregister(this.#token);
+      this.core.deregister(this);
       this.#signalfd.close();
       this.#signalfd = undefined;
     }

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import { clockNow, EPOLLIN, SystemError, TimerFd, validateFunction, validateNonNegative } from '@reactor/fds';
+import { clockNow, ECANCELED, EPOLLIN, SystemError, TimerFd, validateFunction } from '@reactor/fds';
 import { TimerHeap, type HeapEntry } from './timer-heap';
 import { ReactorClosedError } from './errors';
-import type { Dispatchable, LoopCore } from './source';
+import { Source, type LoopCore } from './source';
 
 /**
  * Which clock a timer follows. `monotonic` (the default) never jumps and stops
@@ -22,7 +22,6 @@ export interface TimerOptions {
   ref?: boolean;
 }
 
-const ECANCELED = 125;
 /** The furthest the timerfd is armed at once: 2^62 ns, ~146 years (the kernel's limit is 2^63-1). */
 const MAX_ARM_NS = 2 ** 62;
 
@@ -30,7 +29,7 @@ const MAX_ARM_NS = 2 ** 62;
  * A scheduled callback. Cancel it, refresh it (same delay, from now), or
  * unref it so that it does not keep the loop alive.
  */
-export class Timer {
+export class Timer extends Source {
   /** The deadline (ms on the queue's clock) while pending. */
   deadline = 0;
   /** @internal scheduling order: breaks ties between equal deadlines */
@@ -49,21 +48,20 @@ export class Timer {
   readonly durationKey: number | undefined;
   readonly #queue: TimerQueue;
   readonly #callback: TimerCallback;
-  #ref: boolean;
 
   /** @internal made by `Reactor.after/every/at` */
   constructor(queue: TimerQueue, callback: TimerCallback, delayMs: number, intervalMs: number, ref: boolean, relative: boolean) {
+    super(queue.core, 'timer', undefined, ref);
     this.#queue = queue;
     this.#callback = callback;
     this.delayMs = delayMs;
     this.intervalMs = intervalMs;
     this.durationKey = relative ? (intervalMs > 0 ? intervalMs : delayMs) : undefined;
-    this.#ref = ref;
   }
 
-  /** Whether the timer is scheduled. */
+  /** Whether the timer is scheduled (the same as `active`). */
   get pending(): boolean {
-    return this.bucket !== undefined;
+    return this.active;
   }
 
   /** The clock the timer follows. */
@@ -82,32 +80,19 @@ export class Timer {
     return this;
   }
 
-  /** Make the pending timer keep the loop alive again (the default). */
-  ref(): this {
-    if (!this.#ref) {
-      this.#ref = true;
-      if (this.pending) this.#queue.core.addRefs(1);
-    }
-    return this;
-  }
-
-  /** Let the loop end while this timer is still pending. */
-  unref(): this {
-    if (this.#ref) {
-      this.#ref = false;
-      if (this.pending) this.#queue.core.addRefs(-1);
-    }
-    return this;
-  }
-
-  /** Whether the timer keeps the loop alive while pending. */
-  hasRef(): boolean {
-    return this.#ref;
+  /** `cancel()`; also what `Reactor.close()` does to a pending timer. */
+  dispose(): void {
+    this.cancel();
   }
 
   /** @internal */
   fire(): void {
     this.#callback(this);
+  }
+
+  /** @internal the queue links or unlinks the timer */
+  setPending(pending: boolean): void {
+    this.setActive(pending);
   }
 }
 
@@ -135,14 +120,11 @@ const inOrder = (a: Timer, deadline: number): boolean => a.deadline <= deadline;
  * for the earliest deadline only (re-armed when that changes), so a million
  * timers cost one fd and one settime per change of the head.
  */
-export class TimerQueue implements Dispatchable {
-  readonly core: LoopCore;
+export class TimerQueue extends Source {
   readonly clock: TimerClock;
   readonly #heap = new TimerHeap<TimerBucket>();
   readonly #byDuration = new Map<number, TimerBucket>();
-  #size = 0;
   #timerfd: TimerFd | undefined;
-  #token = 0;
   #armed = Number.NaN;
   #seq = 0;
   #dirty = false;
@@ -151,14 +133,11 @@ export class TimerQueue implements Dispatchable {
   readonly #slackMs: number;
 
   constructor(core: LoopCore, clock: TimerClock, slackMs = 0) {
-    this.core = core;
+    // The queue's timerfd never keeps the loop alive: its ref'ed timers do.
+    super(core, 'timer', `${clock} timers`, false);
     this.clock = clock;
     this.#slackMs = slackMs;
-  }
-
-  /** How many timers are pending. */
-  get size(): number {
-    return this.#size;
+    core.register(this, undefined, 0, true);
   }
 
   /** Milliseconds on this queue's clock (monotonic: Node's hrtime base, which is CLOCK_MONOTONIC). */
@@ -177,8 +156,7 @@ export class TimerQueue implements Dispatchable {
   schedule(timer: Timer, deadline: number): void {
     if (this.core.closed) throw new ReactorClosedError('timer');
     if (timer.pending) this.#unlink(timer);
-    else if (timer.hasRef()) this.core.addRefs(1);
-    this.#size++;
+    else timer.setPending(true);
     timer.deadline = deadline;
     timer.seq = this.#seq++;
     this.#append(timer);
@@ -188,8 +166,7 @@ export class TimerQueue implements Dispatchable {
   cancel(timer: Timer): void {
     if (!timer.pending) return;
     this.#unlink(timer);
-    this.#size--;
-    if (timer.hasRef()) this.core.addRefs(-1);
+    timer.setPending(false);
     this.#changed();
   }
 
@@ -274,13 +251,21 @@ export class TimerQueue implements Dispatchable {
 
   #ensureFd(): TimerFd {
     if (this.#timerfd === undefined) {
-      this.#timerfd = new TimerFd(this.clock);
-      this.#token = this.core.register(this.#timerfd.fd, EPOLLIN, this);
+      const timerfd = new TimerFd(this.clock);
+      try {
+        // The queue is in the registry already; now its fd joins the epoll set.
+        this.core.deregister(this);
+        this.core.register(this, timerfd.fd, EPOLLIN, true);
+      } catch (error) {
+        timerfd.close();
+        throw error;
+      }
+      this.#timerfd = timerfd;
     }
     return this.#timerfd;
   }
 
-  dispatch(): void {
+  override dispatch(): void {
     const fd = this.#timerfd;
     if (fd === undefined) return;
     try {
@@ -312,8 +297,7 @@ export class TimerQueue implements Dispatchable {
         timer.seq = this.#seq++;
         this.#append(timer);
       } else {
-        this.#size--;
-        if (timer.hasRef()) core.addRefs(-1);
+        timer.setPending(false);
       }
       core.counters.timersFired++;
       try {
@@ -325,22 +309,16 @@ export class TimerQueue implements Dispatchable {
     this.#dirty = true;
   }
 
-  close(): void {
-    if (this.#timerfd !== undefined) {
-      this.core.unregister(this.#token);
-      this.#timerfd.close();
-      this.#timerfd = undefined;
-    }
+  /** `Reactor.close()`: every pending timer is cancelled and the timerfd closed. */
+  dispose(): void {
+    this.core.deregister(this);
+    this.#timerfd?.close();
+    this.#timerfd = undefined;
     let bucket: TimerBucket | undefined;
     while ((bucket = this.#heap.peek()) !== undefined) {
       const timer = bucket.head!;
       this.#unlink(timer);
-      this.#size--;
-      if (timer.hasRef()) this.core.addRefs(-1);
+      timer.setPending(false);
     }
   }
-}
-
-export function validateDelay(ms: unknown, name: string): number {
-  return validateNonNegative(ms, name);
 }
