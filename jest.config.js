@@ -6,7 +6,7 @@ module.exports = {
   roots: ['<rootDir>/packages', '<rootDir>/examples', '<rootDir>/benchmarks'],
   testMatch: ['**/test/**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
-  moduleNameMapper: { '^@reactor/(fds|reactor)$': '<rootDir>/packages/$1/dist/index.js' },
+  moduleNameMapper: { '^@reactor/(fds|reactor|testing)$': '<rootDir>/packages/$1/dist/index.js' },
   testTimeout: 30000,
   maxWorkers: 2,
 };

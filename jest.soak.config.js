@@ -9,7 +9,7 @@ module.exports = {
   roots: ['<rootDir>/packages/reactor/soak'],
   testMatch: ['**/soak/**/*.soak.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
-  moduleNameMapper: { '^@reactor/(fds|reactor)$': '<rootDir>/packages/$1/dist/index.js' },
+  moduleNameMapper: { '^@reactor/(fds|reactor|testing)$': '<rootDir>/packages/$1/dist/index.js' },
   testTimeout: 300000,
   maxWorkers: 1,
   globalTeardown: '<rootDir>/packages/reactor/soak/write-results.js',

@@ -2,7 +2,7 @@ import { isIPv4, isIPv6, SocketAddress as NodeSocketAddress } from 'node:net';
 import fc from 'fast-check';
 import { decodeSockaddr, encodeSockaddr, Socket, SOCKADDR_STORAGE_SIZE, UNIX_PATH_MAX, type SocketAddress } from '@reactor/fds';
 import { binding, expectNoFdLeaks } from './helpers';
-import { ARGUMENT_ERROR_CODES, expectArgumentError, RUNS } from './property-helpers';
+import { ARGUMENT_ERROR_CODES, expectArgumentError, RUNS } from '@reactor/testing';
 
 expectNoFdLeaks();
 

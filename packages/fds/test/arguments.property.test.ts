@@ -5,7 +5,7 @@ import {
   SystemError, tgkill, TimerFd, unblockSignals, useBinding, validateBufferList,
 } from '@reactor/fds';
 import { binding, expectNoFdLeaks } from './helpers';
-import { expectTyped, RUNS } from './property-helpers';
+import { expectTyped, RUNS } from '@reactor/testing';
 
 expectNoFdLeaks();
 

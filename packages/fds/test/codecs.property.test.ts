@@ -4,7 +4,7 @@ import {
   EPOLLRDHUP, EventFd, SIGNALFD_SIGINFO_SIZE, SignalSet, signalName, signalNumber, sigrtmax, sigrtmin, SystemError, TimerFd,
 } from '@reactor/fds';
 import { binding, expectNoFdLeaks } from './helpers';
-import { ARGUMENT_ERROR_CODES, expectArgumentError, RUNS } from './property-helpers';
+import { ARGUMENT_ERROR_CODES, expectArgumentError, RUNS } from '@reactor/testing';
 
 expectNoFdLeaks();
 
