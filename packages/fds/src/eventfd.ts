@@ -1,6 +1,6 @@
 import { EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE, EVENTFD_MAX } from './constants';
 import { EAGAIN, EINVAL } from './errno';
-import { check, SystemError } from './system-error';
+import { SystemError, check, checkWouldBlock } from './system-error';
 import { FileDescriptor } from './fd';
 import { libc } from './ffi/index';
 import { validateBoolean, validateBuffer, validateInteger, validateOptions, validateUint64, UINT32_MAX, UINT64_MAX } from './validate';
@@ -71,8 +71,7 @@ export class EventFd extends FileDescriptor {
   tryRead(): bigint | null {
     const fd = this.use('read');
     const r = libc().read(fd, this.#buf, 8);
-    if (r === -EAGAIN) return null;
-    check(r, 'read', { fd });
+    if (checkWouldBlock(r, 'read', { fd }) === null) return null;
     return this.#buf.readBigUInt64LE(0);
   }
 
@@ -84,8 +83,8 @@ export class EventFd extends FileDescriptor {
     const buf = validateBuffer(buffer, 'buffer');
     const fd = this.use('read');
     // The kernel's answer, given here: Node's readSync (the ffi-rs data path)
-    // returns 0 for an empty buffer without asking the kernel, and reading
-    // the counter out of that buffer then threw ERR_BUFFER_OUT_OF_BOUNDS.
+    // returns 0 for an empty buffer without asking the kernel, so a short
+    // buffer would not fail the way the man page says.
     if (buf.length < 8) throw new SystemError('read', EINVAL, { fd });
     const r = libc().read(fd, buf, buf.length);
     check(r, 'read', { fd });
@@ -107,8 +106,7 @@ export class EventFd extends FileDescriptor {
     const fd = this.use('write');
     this.#buf.writeBigUInt64LE(v, 0);
     const r = libc().write(fd, this.#buf, 8);
-    if (r === -EAGAIN) return false;
-    check(r, 'write', { fd });
+    if (checkWouldBlock(r, 'write', { fd }) === null) return false;
     return true;
   }
 }

@@ -1,6 +1,5 @@
 import { O_CLOEXEC, O_NONBLOCK } from './constants';
-import { EAGAIN } from './errno';
-import { check } from './system-error';
+import { check, checkWouldBlock } from './system-error';
 import { FileDescriptor } from './fd';
 import { libc } from './ffi/index';
 import { validateBuffer } from './validate';
@@ -12,18 +11,14 @@ export class PipeEnd extends FileDescriptor {
   read(buffer: Uint8Array): number | null {
     const buf = validateBuffer(buffer, 'buffer');
     const r = libc().read(this.use('read'), buf, buf.length);
-    if (r === -EAGAIN) return null;
-    check(r, 'read', { fd: this.fd });
-    return r;
+    return checkWouldBlock(r, 'read', { fd: this.fd });
   }
 
   /** Bytes written; null on EAGAIN (the pipe is full). */
   write(buffer: Uint8Array): number | null {
     const buf = validateBuffer(buffer, 'buffer');
     const r = libc().write(this.use('write'), buf, buf.length);
-    if (r === -EAGAIN) return null;
-    check(r, 'write', { fd: this.fd });
-    return r;
+    return checkWouldBlock(r, 'write', { fd: this.fd });
   }
 }
 

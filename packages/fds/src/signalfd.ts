@@ -1,6 +1,5 @@
 import { SFD_CLOEXEC, SFD_NONBLOCK, SIGNALFD_SIGINFO_SIZE } from './constants';
-import { EAGAIN } from './errno';
-import { check } from './system-error';
+import { check, checkWouldBlock } from './system-error';
 import { FileDescriptor } from './fd';
 import { libc } from './ffi/index';
 import { SignalSet, signalName, type Signals } from './signals';
@@ -149,8 +148,7 @@ export class SignalFd extends FileDescriptor {
   read(): SignalInfo[] {
     const fd = this.use('read');
     const r = libc().read(fd, this.#buf, this.#buf.length);
-    if (r === -EAGAIN) return [];
-    check(r, 'read', { fd });
+    if (checkWouldBlock(r, 'read', { fd }) === null) return [];
     const out: SignalInfo[] = [];
     for (let o = 0; o + SIGNALFD_SIGINFO_SIZE <= r; o += SIGNALFD_SIGINFO_SIZE) out.push(decodeSignalfdSiginfo(this.#buf, o));
     return out;

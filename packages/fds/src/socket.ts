@@ -5,7 +5,7 @@ import {
 } from './constants';
 import { decodeSockaddr, encodeSockaddr, type SocketAddress } from './address';
 import { EAGAIN, EINPROGRESS } from './errno';
-import { check, SystemError } from './system-error';
+import { SystemError, check, checkWouldBlock } from './system-error';
 import { FileDescriptor } from './fd';
 import { libc } from './ffi/index';
 import { describeValue, validateBoolean, validateBuffer, validateBufferList, validateInteger } from './validate';
@@ -79,8 +79,7 @@ export class Socket extends FileDescriptor {
   accept(): Socket | null {
     this.#len.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
     const r = libc().accept4(this.use('accept4'), this.#addr, this.#len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (r === -EAGAIN) return null;
-    check(r, 'accept4', { fd: this.fd });
+    if (checkWouldBlock(r, 'accept4', { fd: this.fd }) === null) return null;
     return new Socket(r, 'accepted');
   }
 
@@ -105,9 +104,7 @@ export class Socket extends FileDescriptor {
     const buf = validateBuffer(buffer, 'buffer');
     const len = length === undefined ? buf.length : validateInteger(length, 'length', 0, buf.length);
     const r = libc().read(this.use('read'), buf, len);
-    if (r === -EAGAIN) return null;
-    check(r, 'read', { fd: this.fd });
-    return r;
+    return checkWouldBlock(r, 'read', { fd: this.fd });
   }
 
   /** readv(2) into `buffers` in order: bytes read, 0 at EOF, null on EAGAIN. */
@@ -118,9 +115,7 @@ export class Socket extends FileDescriptor {
     // ffi-rs data path) refuses an empty list with EINVAL, so answer here.
     if (bufs.length === 0) return 0;
     const r = libc().readv(fd, bufs);
-    if (r === -EAGAIN) return null;
-    check(r, 'readv', { fd: this.fd });
-    return r;
+    return checkWouldBlock(r, 'readv', { fd: this.fd });
   }
 
   /** Bytes the kernel took (maybe fewer than given); null on EAGAIN. */
@@ -130,9 +125,7 @@ export class Socket extends FileDescriptor {
     const len = length === undefined ? buf.length - offset : validateInteger(length, 'length', 0, buf.length - offset);
     if (offset > 0) buf = buf.subarray(offset);
     const r = libc().send(this.use('send'), buf, len, MSG_NOSIGNAL);
-    if (r === -EAGAIN) return null;
-    check(r, 'send', { fd: this.fd });
-    return r;
+    return checkWouldBlock(r, 'send', { fd: this.fd });
   }
 
   /** writev(2) from `buffers` in order: bytes the kernel took, null on EAGAIN. */
@@ -141,9 +134,7 @@ export class Socket extends FileDescriptor {
     const fd = this.use('writev');
     if (bufs.length === 0) return 0; // as readv: the same answer from both bindings
     const r = libc().writev(fd, bufs);
-    if (r === -EAGAIN) return null;
-    check(r, 'writev', { fd: this.fd });
-    return r;
+    return checkWouldBlock(r, 'writev', { fd: this.fd });
   }
 
   /** One datagram and its sender, or null (EAGAIN). */
@@ -156,8 +147,7 @@ export class Socket extends FileDescriptor {
     const buf = validateBuffer(buffer, 'buffer');
     this.#len.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
     const r = libc().recvfrom(this.use('recvfrom'), buf, buf.length, 0, this.#addr, this.#len);
-    if (r === -EAGAIN) return null;
-    check(r, 'recvfrom', { fd: this.fd });
+    if (checkWouldBlock(r, 'recvfrom', { fd: this.fd }) === null) return null;
     return { bytes: r, address: decodeSockaddr(this.#addr, this.#len.readUInt32LE(0)) };
   }
 
@@ -166,9 +156,7 @@ export class Socket extends FileDescriptor {
     const buf = validateBuffer(buffer, 'buffer');
     const { buffer: addr, length } = encodeSockaddr(address);
     const r = libc().sendto(this.use('sendto'), buf, buf.length, MSG_NOSIGNAL, addr, length);
-    if (r === -EAGAIN) return null;
-    check(r, 'sendto', where(address));
-    return r;
+    return checkWouldBlock(r, 'sendto', where(address));
   }
 
   /** shutdown(2): stop reading, writing (FIN) or both. */

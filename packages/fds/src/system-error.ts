@@ -1,5 +1,5 @@
 import { getSystemErrorMap } from 'node:util';
-import { errnoName } from './errno';
+import { EAGAIN, errnoName } from './errno';
 
 const systemErrorMap = getSystemErrorMap();
 
@@ -58,6 +58,17 @@ export class SystemError extends Error {
 
 /** The choke point for results of the FFI layer: `-errno` becomes a SystemError. */
 export function check(result: number, syscall: string, details?: SystemErrorDetails): number {
+  if (result < 0) throw new SystemError(syscall, -result, details);
+  return result;
+}
+
+/**
+ * The same for calls on non-blocking fds: EAGAIN (nothing to read, no room
+ * to write) is an answer, not a failure, and comes back as null so that the
+ * hot path throws nothing.
+ */
+export function checkWouldBlock(result: number, syscall: string, details?: SystemErrorDetails): number | null {
+  if (result === -EAGAIN) return null;
   if (result < 0) throw new SystemError(syscall, -result, details);
   return result;
 }

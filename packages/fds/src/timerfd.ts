@@ -3,7 +3,7 @@ import {
   TFD_CLOEXEC, TFD_NONBLOCK, TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET,
 } from './constants';
 import { EAGAIN } from './errno';
-import { check, SystemError } from './system-error';
+import { SystemError, check, checkWouldBlock } from './system-error';
 import { FileDescriptor } from './fd';
 import { libc } from './ffi/index';
 import { describeValue, validateBoolean, validateInteger, validateNonNegative, validateOptions, validateUint64, UINT64_MAX } from './validate';
@@ -188,8 +188,7 @@ export class TimerFd extends FileDescriptor {
   tryRead(): bigint | null {
     const fd = this.use('read');
     const r = libc().read(fd, this.#count, 8);
-    if (r === -EAGAIN) return null;
-    check(r, 'read', { fd });
+    if (checkWouldBlock(r, 'read', { fd }) === null) return null;
     return this.#count.readBigUInt64LE(0);
   }
 

@@ -235,7 +235,7 @@ export class TimerQueue extends Source {
     const fd = this.#ensureFd();
     // A deadline past MAX_ARM_NS (after(Number.MAX_SAFE_INTEGER), at(1e300))
     // arms the timerfd for MAX_ARM_NS instead: the kernel takes nothing past
-    // 2^64-1 ns (the loop died on a RangeError from inside flush), and when
+    // 2^64-1 ns (and a RangeError here would end the loop), and when
     // that wake comes the deadline is not due, so the queue just re-arms.
     if (this.clock === 'monotonic') {
       // Relative arming: never early, because the deadline was computed from

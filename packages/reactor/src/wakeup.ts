@@ -1,5 +1,5 @@
 import { deserialize, serialize } from 'node:v8';
-import { check, EAGAIN, EPOLLIN, EventFd, InvalidArgTypeError, InvalidArgValueError, OutOfRangeError, rawLibc, validateInteger } from '@reactor/fds';
+import { checkWouldBlock, EPOLLIN, EventFd, InvalidArgTypeError, InvalidArgValueError, OutOfRangeError, rawLibc, validateInteger } from '@reactor/fds';
 import { Source, type LoopCore } from './source';
 
 /**
@@ -88,14 +88,14 @@ export class Waker {
       // Count ourselves in before the check that guards the write: the loop
       // sets CLOSED, then waits for WRITERS to drain before close(2). Both
       // sides are sequentially consistent atomics, so either we see CLOSED or
-      // the loop sees us. Without this, a wake checked just before the close
-      // wrote 8 bytes into whatever fd reused the number (seen in tests).
+      // the loop sees us; otherwise a wake checked just before the close
+      // could write 8 bytes into whatever fd reuses the number.
       Atomics.add(state, WRITERS, 1);
       try {
         if (Atomics.load(state, CLOSED) === 1) return false;
         const r = rawLibc().write(this.#fd, this.#one, 8);
         // EAGAIN means the counter is already huge: the loop will wake anyway.
-        if (r !== -EAGAIN) check(r, 'write', { fd: this.#fd });
+        checkWouldBlock(r, 'write', { fd: this.#fd });
       } finally {
         if (Atomics.sub(state, WRITERS, 1) === 1) Atomics.notify(state, WRITERS);
       }

@@ -225,7 +225,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (this.#destroyed || this.#ending || this.#closing) {
       throw new ReactorError('ERR_STREAM_WRITE_AFTER_END', this.#destroyed ? 'write after the connection was destroyed' : 'write after end');
     }
-    // validateBuffer: a number or a plain object threw Node's own TypeError about Buffer.from's "first argument".
+    // validateBuffer names `data` in the error (Buffer.from would speak of its "first argument").
     let chunk = typeof data === 'string' ? Buffer.from(data, 'utf8') : validateBuffer(data, 'data');
     if (chunk.length === 0) return this.#queuedBytes < this.highWaterMark;
     // A view of the loop's read buffer (echoing a 'data' chunk, relaying a

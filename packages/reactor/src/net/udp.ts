@@ -47,7 +47,7 @@ export class UdpSocket extends EventEmitter<UdpEvents> {
     const host = opts.host === undefined ? '127.0.0.1' : validateIpAddress(opts.host, 'options.host');
     const v6 = host.includes(':');
     const port = opts.port === undefined ? 0 : validateInteger(opts.port, 'options.port', 0, 65535);
-    // Checked: a NaN or negative count read no datagram at all, silently.
+    // A NaN or negative count would read no datagram at all, silently.
     this.#maxReads = opts.maxReadsPerTurn === undefined ? 64 : validateInteger(opts.maxReadsPerTurn, 'options.maxReadsPerTurn', 1, 65536);
     const socket = openSocket(v6 ? 'udp6' : 'udp4', (s) => {
       if (opts.reusePort) s.setReusePort(true);
