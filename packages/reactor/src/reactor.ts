@@ -399,8 +399,9 @@ export class Reactor {
         if (this.#onError === 'stop') {
           this.#counters.handlerErrors++;
           error ??= hookError;
+        } else {
+          this.#reportError(hookError, { kind: 'exit' });
         }
-        else this.#reportError(hookError, { kind: 'exit' });
       }
     }
     this.logger.debug({ error: error !== undefined }, 'reactor stopped');

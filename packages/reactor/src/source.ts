@@ -39,7 +39,7 @@ export abstract class Source {
   #active = false;
   #counted = false;
 
-  /** @internal */
+  /** Sources are made by the loop's methods (`watch`, `after`, `onSignal` …). */
   protected constructor(core: LoopCore, kind: SourceKind, description: string | undefined, ref: boolean) {
     this.core = core;
     this.kind = kind;

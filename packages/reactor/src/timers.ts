@@ -30,8 +30,8 @@ const MAX_ARM_NS = 2 ** 62;
  * unref it so that it does not keep the loop alive.
  */
 export class Timer extends Source {
-  /** The deadline (ms on the queue's clock) while pending. */
-  deadline = 0;
+  /** @internal the deadline (ms on the queue's clock) */
+  due = 0;
   /** @internal scheduling order: breaks ties between equal deadlines */
   seq = 0;
   /** @internal the bucket holding the timer while it is pending */
@@ -57,6 +57,11 @@ export class Timer extends Source {
     this.delayMs = delayMs;
     this.intervalMs = intervalMs;
     this.durationKey = relative ? (intervalMs > 0 ? intervalMs : delayMs) : undefined;
+  }
+
+  /** The deadline (ms on the timer's clock) while pending. */
+  get deadline(): number {
+    return this.due;
   }
 
   /** Whether the timer is scheduled (the same as `active`). */
@@ -113,7 +118,7 @@ export class TimerBucket implements HeapEntry {
   constructor(readonly key: number | undefined) {}
 }
 
-const inOrder = (a: Timer, deadline: number): boolean => a.deadline <= deadline;
+const inOrder = (a: Timer, deadline: number): boolean => a.due <= deadline;
 
 /**
  * All timers of one clock on one timerfd: a heap of buckets, and the fd armed
@@ -157,7 +162,7 @@ export class TimerQueue extends Source {
     if (this.core.closed) throw new ReactorClosedError('timer');
     if (timer.pending) this.#unlink(timer);
     else timer.setPending(true);
-    timer.deadline = deadline;
+    timer.due = deadline;
     timer.seq = this.#seq++;
     this.#append(timer);
     this.#changed();
@@ -176,7 +181,7 @@ export class TimerQueue extends Source {
     if (key !== undefined) {
       bucket = this.#byDuration.get(key);
       if (bucket === undefined) this.#byDuration.set(key, (bucket = new TimerBucket(key)));
-      else if (bucket.tail !== undefined && !inOrder(bucket.tail, timer.deadline)) bucket = undefined;
+      else if (bucket.tail !== undefined && !inOrder(bucket.tail, timer.due)) bucket = undefined;
     }
     bucket ??= new TimerBucket(undefined);
     timer.bucket = bucket;
@@ -184,7 +189,7 @@ export class TimerQueue extends Source {
     timer.prev = bucket.tail;
     if (bucket.tail === undefined) {
       bucket.head = bucket.tail = timer;
-      bucket.deadline = timer.deadline;
+      bucket.deadline = timer.due;
       bucket.seq = timer.seq;
       this.#heap.push(bucket);
     } else {
@@ -204,7 +209,7 @@ export class TimerQueue extends Source {
         this.#heap.remove(bucket);
         if (bucket.key !== undefined && this.#byDuration.get(bucket.key) === bucket) this.#byDuration.delete(bucket.key);
       } else {
-        bucket.deadline = next.deadline;
+        bucket.deadline = next.due;
         bucket.seq = next.seq;
         this.#heap.update(bucket);
       }
@@ -287,13 +292,13 @@ export class TimerQueue extends Source {
     const core = this.core;
     for (;;) {
       const timer = heap.peek()?.head;
-      if (timer === undefined || timer.deadline > now || timer.seq >= limitSeq) break;
+      if (timer === undefined || timer.due > now || timer.seq >= limitSeq) break;
       this.#unlink(timer);
       if (timer.intervalMs > 0) {
-        let next = timer.deadline + timer.intervalMs;
+        let next = timer.due + timer.intervalMs;
         // After a stall, skip the missed beats instead of firing a burst.
         if (next <= now) next = now + timer.intervalMs;
-        timer.deadline = next;
+        timer.due = next;
         timer.seq = this.#seq++;
         this.#append(timer);
       } else {

@@ -97,7 +97,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   /** Bytes the kernel took so far. */
   bytesWritten = 0;
 
-  /** @internal made by listeners and `connect()` */
+  /** Made by listeners and `connect()`, which register the socket with the loop. */
   constructor(loop: Reactor, socket: Socket, options: ConnectionOptions = {}) {
     super();
     this.loop = loop;
