@@ -1,6 +1,6 @@
 import { EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE, EVENTFD_MAX } from './constants';
 import { EAGAIN, EINVAL } from './errno';
-import { SystemError, check, checkWouldBlock } from './system-error';
+import { check, checkWouldBlock, SystemError, unlessWouldBlock } from './system-error';
 import { FileDescriptor } from './fd';
 import { libc } from './ffi/index';
 import { validateBoolean, validateBuffer, validateInteger, validateOptions, validateUint64, UINT32_MAX, UINT64_MAX } from './validate';
@@ -62,9 +62,7 @@ export class EventFd extends FileDescriptor {
    * code EAGAIN when the counter is 0 and the fd is non-blocking.
    */
   read(): bigint {
-    const value = this.tryRead();
-    if (value === null) throw new SystemError('read', EAGAIN, { fd: this.fd });
-    return value;
+    return unlessWouldBlock(this.tryRead(), 'read', { fd: this.fd });
   }
 
   /** Like `read()`, but returns null instead of throwing on EAGAIN (no exception on the hot path). */

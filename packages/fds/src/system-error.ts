@@ -72,3 +72,9 @@ export function checkWouldBlock(result: number, syscall: string, details?: Syste
   if (result < 0) throw new SystemError(syscall, -result, details);
   return result;
 }
+
+/** `value`, or the EAGAIN SystemError that a read throws when a non-blocking fd had nothing (the `try…` variants return null). */
+export function unlessWouldBlock<T>(value: T | null, syscall: string, details?: SystemErrorDetails): T {
+  if (value === null) throw new SystemError(syscall, EAGAIN, details);
+  return value;
+}

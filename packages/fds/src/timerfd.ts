@@ -2,8 +2,7 @@ import {
   CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_REALTIME_ALARM,
   TFD_CLOEXEC, TFD_NONBLOCK, TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET,
 } from './constants';
-import { EAGAIN } from './errno';
-import { SystemError, check, checkWouldBlock } from './system-error';
+import { check, checkWouldBlock, unlessWouldBlock } from './system-error';
 import { FileDescriptor } from './fd';
 import { libc } from './ffi/index';
 import { describeValue, validateBoolean, validateInteger, validateNonNegative, validateOptions, validateUint64, UINT64_MAX } from './validate';
@@ -179,9 +178,7 @@ export class TimerFd extends FileDescriptor {
    * clock was set under a `cancelOnSet` timer.
    */
   read(): bigint {
-    const value = this.tryRead();
-    if (value === null) throw new SystemError('read', EAGAIN, { fd: this.fd });
-    return value;
+    return unlessWouldBlock(this.tryRead(), 'read', { fd: this.fd });
   }
 
   /** Like `read()`, but null instead of EAGAIN (no exception on the hot path); ECANCELED still throws. */
