@@ -70,7 +70,6 @@ export class SignalSource extends Source {
     validateFunction(handler, 'handler');
     if (this.core.closed) throw new ReactorClosedError('onSignal');
     const ref = options.ref !== false;
-    const sub = new SignalSubscription(this, signo, handler, ref);
     let list = this.#bySignal.get(signo);
     if (list === undefined) {
       list = [];
@@ -79,6 +78,8 @@ export class SignalSource extends Source {
       this.#updateMask();
       if (canRouteProcessSignals()) routeSignal(signo, this.#tid);
     }
+    // Made once the signal is set up: a failure above leaves no live subscription.
+    const sub = new SignalSubscription(this, signo, handler, ref);
     list.push(sub);
     return sub;
   }
