@@ -11,27 +11,33 @@
 
 /** A wrong type of argument (Node's ERR_INVALID_ARG_TYPE). */
 export class InvalidArgTypeError extends TypeError {
+  /** A permanent code to test for. */
   readonly code = 'ERR_INVALID_ARG_TYPE';
 }
 
 /** An argument of the right type whose value cannot be used (Node's ERR_INVALID_ARG_VALUE). */
 export class InvalidArgValueError extends TypeError {
+  /** A permanent code to test for. */
   readonly code = 'ERR_INVALID_ARG_VALUE';
 }
 
 /** A number outside its range, or a name outside its set (Node's ERR_OUT_OF_RANGE). */
 export class OutOfRangeError extends RangeError {
+  /** A permanent code to test for. */
   readonly code = 'ERR_OUT_OF_RANGE';
 }
 
 /** A call that the object's current state does not allow (Node's ERR_INVALID_STATE). */
 export class InvalidStateError extends Error {
+  /** A permanent code to test for. */
   readonly code = 'ERR_INVALID_STATE';
 }
 
-/** An error with a permanent code of this project's own (`ERR_REACTOR_*`). */
+/** An error with a permanent code and no class of its own: the project's `ERR_REACTOR_*`, and Node's `ERR_STREAM_*` where the streams speak. */
 export class ReactorError extends Error {
+  /** A permanent code to test for (`ERR_REACTOR_…`, or Node's own `ERR_STREAM_…`). */
   readonly code: string;
+  /** `code` is the permanent code; `message` is for people. */
   constructor(code: string, message: string, options?: ErrorOptions) {
     super(message, options);
     this.code = code;
