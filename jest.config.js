@@ -7,7 +7,7 @@ module.exports = {
   testMatch: ['**/test/**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   moduleNameMapper: {
-    '^@reactor/(fds|reactor|systemd)$': '<rootDir>/packages/$1/dist/index.js',
+    '^@reactor/(fds|reactor|systemd|testing)$': '<rootDir>/packages/$1/dist/index.js',
     '^@reactor/fds/internal$': '<rootDir>/packages/fds/dist/internal.js',
   },
   testTimeout: 30000,

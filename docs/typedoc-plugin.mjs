@@ -19,7 +19,7 @@ const BY_FILE = {
     [/^src\/(net\/|(connection|listener|connect|udp|duplex|cluster)\.ts$)/, 'Networking'],
   ],
   '@reactor/fds': [
-    [/^src\/errors\.ts$/, 'Errors'],
+    [/^src\/(errors|system-error|errno)\.ts$/, 'Errors'],
     [/^src\/(fd|epoll|eventfd|timerfd|signalfd|pidfd|pipe|inotify|psi)\.ts$/, 'File descriptors'],
     [/^src\/(socket|address|adopt|fd-passing|socket-info)\.ts$/, 'Sockets'],
     [/^src\/signals\.ts$/, 'Signals and processes'],

@@ -81,7 +81,7 @@ function loopThreadMain(data: LoopData): void {
 const exitOf = (w: Worker) => new Promise((r) => w.once('exit', r));
 
 async function measure(mode: Mode, rounds: number): Promise<Sample> {
-  // The binding must be loaded in the main thread too (FACTS §1: ffi-rs loaded
+  // The binding must be loaded in the main thread too (docs/linux-and-node.md: ffi-rs loaded
   // only in workers crashed the process when they exited).
   const { Reactor } = await import('@reactor/reactor');
   const { rawLibc } = await import('@reactor/fds/internal');

@@ -58,25 +58,19 @@ export async function main(args: string[]): Promise<number> {
     conn.write(`* you are [${client.id}]; ${clients.size - 1} other(s) here\n`);
     broadcast(client, Buffer.from(`* [${client.id}] joined\n`));
     conn.on('error', () => undefined);
-    // The notice goes out of the 'drain' handler through setImmediate: a write
-    // made inside it can be stranded by the reactor (examples/test/reactor-bugs.test.ts).
-    conn.on('drain', () =>
-      setImmediate(() => {
-        if (client.dropped > 0 && !conn.destroyed && !client.leaving && clients.has(client)) {
-          conn.write(`* ${client.dropped} messages dropped (you read too slowly)\n`);
-          client.dropped = 0;
-        }
-      }),
-    );
+    conn.on('drain', () => {
+      if (client.dropped > 0 && !conn.destroyed && !client.leaving && clients.has(client)) {
+        conn.write(`* ${client.dropped} messages dropped (you read too slowly)\n`);
+        client.dropped = 0;
+      }
+    });
     conn.on('end', () => {
       client.leaving = true;
       conn.close();
     });
     conn.on('close', () => {
       if (!clients.delete(client)) return;
-      // 'close' often comes from a deferred flush; writes made there can be
-      // stranded by the reactor (examples/test/reactor-bugs.test.ts): go on outside the turn.
-      setImmediate(() => broadcast(client, Buffer.from(`* [${client.id}] left\n`)));
+      broadcast(client, Buffer.from(`* [${client.id}] left\n`));
     });
     const prefix = Buffer.from(`[${client.id}] `);
     conn.on('data', (chunk) => {

@@ -43,16 +43,11 @@ export async function main(args: string[]): Promise<number> {
           // read, and its pipelined commands wait, until its queue drains.
           if (!conn.isPaused) {
             conn.pause();
-            // Go on outside the loop's turn: a write (or close) made inside a
-            // 'drain' handler can be stranded or dropped by the reactor
-            // (examples/test/reactor-bugs.test.ts).
-            conn.once('drain', () =>
-              setImmediate(() => {
-                if (conn.destroyed) return;
-                conn.resume();
-                pump(EMPTY);
-              }),
-            );
+            conn.once('drain', () => {
+              if (conn.destroyed) return;
+              conn.resume();
+              pump(EMPTY);
+            });
           }
           return;
         }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { client, requireTool, rssKiB, startServer, waitFor, type ServerProcess } from './server-process';
+import { client, requireTool, rssKiB, waitFor, type ServerProcess } from '@reactor/testing';
+import { startServer } from './helpers';
 
 requireTool('nc', 'netcat-openbsd');
 

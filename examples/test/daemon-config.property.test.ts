@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { intFlag } from '../dist/args';
 import { DEFAULT_CONFIG, LOG_LEVELS, parseConfig } from '../dist/daemon/config';
-import { RUNS } from '../../packages/fds/test/property-helpers';
+import { RUNS } from '@reactor/testing';
 
 const FIELDS = ['logLevel', 'heartbeatMs', 'drainTimeoutMs', 'idleTimeoutMs', 'worker', 'child', 'intervalMs', 'hashRounds', 'probeIntervalMs', 'restartMinMs', 'restartMaxMs'];
 

@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from './server-process';
+import { waitFor } from '@reactor/testing';
 
 // `pnpm start` is `node examples/dist/daemon/main.js`: the daemon runs here as
 // that subprocess (REACTOR_FFI passes through), every signal comes from this

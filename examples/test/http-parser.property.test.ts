@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { HttpError, MAX_BODY_BYTES, MAX_HEAD_BYTES, parseRequest, type RequestHead } from '../dist/http-parser';
-import { RUNS, splitAt } from '../../packages/fds/test/property-helpers';
+import { RUNS, splitAt } from '@reactor/testing';
 
 const bin = (s: string): Buffer => Buffer.from(s, 'latin1');
 

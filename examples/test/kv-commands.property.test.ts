@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { EMPTY, KvSession, KvStore, REPLY_BUDGET } from '../dist/kv-commands';
 import { encodeCommand, parseReply, ReplyWriter, type Reply } from '../dist/resp';
-import { RUNS, splitAt } from '../../packages/fds/test/property-helpers';
+import { RUNS, splitAt } from '@reactor/testing';
 
 const bin = (s: string): Buffer => Buffer.from(s, 'latin1');
 

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { encodeCommand, parseReply, ProtocolError, RespParser, LIMITS, type Reply } from '../dist/resp';
-import { splitAt } from '../../packages/fds/test/property-helpers';
-import { client, requireTool, rssKiB, startServer, waitFor, type ServerProcess } from './server-process';
+import { client, requireTool, rssKiB, splitAt, waitFor, type ServerProcess } from '@reactor/testing';
+import { startServer } from './helpers';
 
 // ------------------------------------------------------------------ parser
 

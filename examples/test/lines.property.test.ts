@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { LineSplitter } from '../dist/lines';
-import { RUNS, splitAt } from '../../packages/fds/test/property-helpers';
+import { RUNS, splitAt } from '@reactor/testing';
 
 /** Lines as the chat sees them, and whether the stream was refused; pieces come in a scratch buffer clobbered after each push. */
 function run(pieces: Buffer[], maxLine: number): { lines: string[]; refused: boolean; maxHeld: number } {

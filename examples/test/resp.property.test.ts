@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { encodeCommand, parseReply, ProtocolError, ReplyWriter, RespParser, type Limits, type Reply } from '../dist/resp';
-import { RUNS, splitAt } from '../../packages/fds/test/property-helpers';
+import { RUNS, splitAt } from '@reactor/testing';
 
 /** Small limits, so that over-limit input is cheap to make. */
 const SMALL: Partial<Limits> = { maxInline: 64, maxBulk: 256, maxRequest: 1024, maxArrayElements: 16, argOverhead: 8 };

@@ -1,6 +1,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { AF_INET, AF_INET6, AF_UNIX, SOCKADDR_STORAGE_SIZE, UNIX_PATH_MAX } from './constants';
 import { describeValue, validateInteger } from './validate';
+import { InvalidArgTypeError, InvalidArgValueError, OutOfRangeError } from './errors';
 
 /** A socket address: IPv4, IPv6 or Unix (a path, or a name in the abstract namespace). */
 export type SocketAddress =
@@ -92,11 +93,11 @@ export function encodeSockaddr(address: SocketAddress): {
   /** The length to pass as socklen_t. */
   length: number;
 } {
-  if (address === null || typeof address !== 'object') throw new TypeError('address must be an object');
+  if (address === null || typeof address !== 'object') throw new InvalidArgTypeError('address must be an object');
   const buf = Buffer.alloc(SOCKADDR_STORAGE_SIZE);
   switch (address.family) {
     case 'ipv4': {
-      if (typeof address.address !== 'string' || !isIPv4(address.address)) throw new TypeError(`address.address must be an IPv4 address; got ${describeValue(address.address)}`);
+      if (typeof address.address !== 'string' || !isIPv4(address.address)) throw new InvalidArgTypeError(`address.address must be an IPv4 address; got ${describeValue(address.address)}`);
       validateInteger(address.port, 'address.port', 0, 65535);
       buf.writeUInt16LE(AF_INET, 0);
       buf.writeUInt16BE(address.port, 2);
@@ -104,9 +105,9 @@ export function encodeSockaddr(address: SocketAddress): {
       return { buffer: buf, length: 16 };
     }
     case 'ipv6': {
-      if (typeof address.address !== 'string' || !isIPv6(address.address)) throw new TypeError(`address.address must be an IPv6 address; got ${describeValue(address.address)}`);
+      if (typeof address.address !== 'string' || !isIPv6(address.address)) throw new InvalidArgTypeError(`address.address must be an IPv6 address; got ${describeValue(address.address)}`);
       // isIPv6 accepts a zone ('fe80::1%eth0'); dropping it silently would bind or connect elsewhere.
-      if (address.address.includes('%')) throw new TypeError(`address.address must not carry a zone ('%…'): give the interface index as address.scopeId; got ${address.address}`);
+      if (address.address.includes('%')) throw new InvalidArgValueError(`address.address must not carry a zone ('%…'): give the interface index as address.scopeId; got ${address.address}`);
       validateInteger(address.port, 'address.port', 0, 65535);
       buf.writeUInt16LE(AF_INET6, 0);
       buf.writeUInt16BE(address.port, 2);
@@ -116,21 +117,21 @@ export function encodeSockaddr(address: SocketAddress): {
       return { buffer: buf, length: 28 };
     }
     case 'unix': {
-      if (typeof address.path !== 'string') throw new TypeError('address.path must be a string');
+      if (typeof address.path !== 'string') throw new InvalidArgTypeError('address.path must be a string');
       const bytes = Buffer.from(address.path, 'utf8');
       buf.writeUInt16LE(AF_UNIX, 0);
       if (address.abstract) {
-        if (bytes.length + 1 > UNIX_PATH_MAX) throw new RangeError(`address.path is too long for an abstract name (max ${UNIX_PATH_MAX - 1} bytes)`);
+        if (bytes.length + 1 > UNIX_PATH_MAX) throw new OutOfRangeError(`address.path is too long for an abstract name (max ${UNIX_PATH_MAX - 1} bytes)`);
         bytes.copy(buf, 3);
         return { buffer: buf, length: 3 + bytes.length };
       }
-      if (bytes.length === 0 || bytes.length >= UNIX_PATH_MAX) throw new RangeError(`address.path must be 1-${UNIX_PATH_MAX - 1} bytes; got ${bytes.length}`);
-      if (bytes.includes(0)) throw new TypeError('address.path must not contain NUL bytes (use abstract: true)');
+      if (bytes.length === 0 || bytes.length >= UNIX_PATH_MAX) throw new OutOfRangeError(`address.path must be 1-${UNIX_PATH_MAX - 1} bytes; got ${bytes.length}`);
+      if (bytes.includes(0)) throw new InvalidArgValueError('address.path must not contain NUL bytes (use abstract: true)');
       bytes.copy(buf, 2);
       return { buffer: buf, length: 2 + bytes.length + 1 };
     }
     default:
-      throw new TypeError(`address.family must be 'ipv4', 'ipv6' or 'unix'; got ${describeValue((address as { family: unknown }).family)}`);
+      throw new InvalidArgTypeError(`address.family must be 'ipv4', 'ipv6' or 'unix'; got ${describeValue((address as { family: unknown }).family)}`);
   }
 }
 
@@ -140,16 +141,16 @@ export function encodeSockaddr(address: SocketAddress): {
  * RangeError; `length` must lie within `buf`.
  */
 export function decodeSockaddr(buf: Buffer, length: number): SocketAddress {
-  if (!Buffer.isBuffer(buf)) throw new TypeError(`buf must be a Buffer; got ${describeValue(buf)}`);
+  if (!Buffer.isBuffer(buf)) throw new InvalidArgTypeError(`buf must be a Buffer; got ${describeValue(buf)}`);
   validateInteger(length, 'length', 0, buf.length);
   if (length < 2) return { family: 'unix', path: '' }; // an unnamed Unix socket
   const family = buf.readUInt16LE(0);
   if (family === AF_INET) {
-    if (length < 16) throw new RangeError(`length must be >= 16 for an AF_INET address; got ${length}`);
+    if (length < 16) throw new OutOfRangeError(`length must be >= 16 for an AF_INET address; got ${length}`);
     return { family: 'ipv4', address: `${buf[4]}.${buf[5]}.${buf[6]}.${buf[7]}`, port: buf.readUInt16BE(2) };
   }
   if (family === AF_INET6) {
-    if (length < 28) throw new RangeError(`length must be >= 28 for an AF_INET6 address; got ${length}`);
+    if (length < 28) throw new OutOfRangeError(`length must be >= 28 for an AF_INET6 address; got ${length}`);
     return { family: 'ipv6', address: bytesToIpv6(buf, 8), port: buf.readUInt16BE(2), flowInfo: buf.readUInt32BE(4), scopeId: buf.readUInt32LE(24) };
   }
   if (family === AF_UNIX) {
@@ -158,5 +159,5 @@ export function decodeSockaddr(buf: Buffer, length: number): SocketAddress {
     const end = buf.indexOf(0, 2);
     return { family: 'unix', path: buf.toString('utf8', 2, end < 0 || end > length ? length : end) };
   }
-  throw new RangeError(`unknown address family ${family}`);
+  throw new OutOfRangeError(`unknown address family ${family}`);
 }

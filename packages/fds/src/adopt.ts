@@ -1,5 +1,5 @@
 import { F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_NONBLOCK } from './constants';
-import { SystemError } from './errors';
+import { SystemError } from './system-error';
 import { libc } from './ffi/index';
 import { validateFdNumber } from './validate';
 

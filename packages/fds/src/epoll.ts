@@ -2,10 +2,12 @@ import {
   EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLL_EVENT_SIZE,
   EPOLLERR, EPOLLET, EPOLLEXCLUSIVE, EPOLLHUP, EPOLLIN, EPOLLONESHOT, EPOLLOUT, EPOLLPRI, EPOLLRDHUP, EPOLLWAKEUP,
 } from './constants';
-import { check, SystemError } from './errors';
+import { EINTR } from './errno';
+import { check } from './system-error';
 import { FileDescriptor } from './fd';
 import { libc } from './ffi/index';
 import { describeValue, validateFdNumber, validateInteger, validateOptions, INT32_MAX } from './validate';
+import { InvalidArgTypeError, OutOfRangeError } from './errors';
 
 /** Every bit epoll_ctl accepts in `events`. */
 const KNOWN_EVENTS = (EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLRDHUP | EPOLLEXCLUSIVE | EPOLLWAKEUP | EPOLLONESHOT | EPOLLET) >>> 0;
@@ -77,7 +79,7 @@ export class Epoll extends FileDescriptor {
 
   /** Change the interest (and token) of a watched fd; ENOENT if not in the set. */
   modify(target: FdLike, events: number, token?: number): void {
-    if ((events & EPOLLEXCLUSIVE) !== 0) throw new RangeError('events: EPOLLEXCLUSIVE is only allowed when adding (epoll_ctl EINVAL)');
+    if ((events & EPOLLEXCLUSIVE) !== 0) throw new OutOfRangeError('events: EPOLLEXCLUSIVE is only allowed when adding (epoll_ctl EINVAL)');
     this.#ctl_(EPOLL_CTL_MOD, 'epoll_ctl', target, events, token);
   }
 
@@ -86,7 +88,7 @@ export class Epoll extends FileDescriptor {
     const epfd = this.use('epoll_ctl');
     const fd = fdOf(target);
     const r = libc().epoll_ctl(epfd, EPOLL_CTL_DEL, fd, this.#ctl);
-    if (r < 0) throw new SystemError('epoll_ctl', -r, { fd });
+    check(r, 'epoll_ctl', { fd });
   }
 
   #ctl_(op: number, syscall: string, target: FdLike, events: number, token: number | undefined): void {
@@ -94,7 +96,7 @@ export class Epoll extends FileDescriptor {
     const fd = fdOf(target);
     validateInteger(events, 'events', -0x80000000, 0xffffffff);
     if (((events >>> 0) & ~KNOWN_EVENTS) !== 0) {
-      throw new RangeError(`events has unknown bits: 0x${((events >>> 0) & ~KNOWN_EVENTS).toString(16)}`);
+      throw new OutOfRangeError(`events has unknown bits: 0x${((events >>> 0) & ~KNOWN_EVENTS).toString(16)}`);
     }
     const data = token === undefined ? fd : validateInteger(token, 'token', 0, MAX_TOKEN);
     const ev = this.#ctl;
@@ -102,7 +104,7 @@ export class Epoll extends FileDescriptor {
     ev.writeUInt32LE(data % 0x100000000, DATA_OFFSET);
     ev.writeUInt32LE(Math.floor(data / 0x100000000), DATA_OFFSET + 4);
     const r = libc().epoll_ctl(epfd, op, fd, ev);
-    if (r < 0) throw new SystemError(syscall, -r, { fd });
+    check(r, syscall, { fd });
   }
 
   /**
@@ -119,8 +121,8 @@ export class Epoll extends FileDescriptor {
     const r = libc().epoll_wait(epfd, this.#buffer, max, timeout);
     if (r < 0) {
       this.#count = 0;
-      if (r === -4) return 0;
-      throw new SystemError('epoll_wait', -r, { fd: epfd });
+      if (r === -EINTR) return 0;
+      check(r, 'epoll_wait', { fd: epfd });
     }
     this.#count = r;
     return r;
@@ -144,8 +146,8 @@ export class Epoll extends FileDescriptor {
 
   #offset(i: number): number {
     // typeof first: a Symbol (or an object with a throwing valueOf) must not throw from the comparison.
-    if (typeof i !== 'number') throw new TypeError(`event index must be a number; got ${describeValue(i)}`);
-    if (!(i >= 0 && i < this.#count && Number.isInteger(i))) throw new RangeError(`event index must be an integer in [0, ${this.#count}); got ${i}`);
+    if (typeof i !== 'number') throw new InvalidArgTypeError(`event index must be a number; got ${describeValue(i)}`);
+    if (!(i >= 0 && i < this.#count && Number.isInteger(i))) throw new OutOfRangeError(`event index must be an integer in [0, ${this.#count}); got ${i}`);
     return i * EPOLL_EVENT_SIZE;
   }
 

@@ -1,77 +1,46 @@
-import { constants as osConstants } from 'node:os';
-import { getSystemErrorMap } from 'node:util';
-
-/** errno number → name ('EAGAIN' …), from Node's own table. */
-const errnoNames = new Map<number, string>();
-for (const [name, value] of Object.entries(osConstants.errno)) {
-  if (!errnoNames.has(value)) errnoNames.set(value, name);
-}
-// EWOULDBLOCK shares EAGAIN's number; EAGAIN is the name the man pages use.
-errnoNames.set(osConstants.errno.EAGAIN, 'EAGAIN');
-
-const systemErrorMap = getSystemErrorMap();
-
-/** The kernel name of a positive errno ('EAGAIN'), or `E<n>` when unknown. */
-export function errnoName(errno: number): string {
-  if (typeof errno !== 'number') throw new TypeError(`errno must be a number; got ${typeof errno}`);
-  return errnoNames.get(errno) ?? `E${errno}`;
-}
-
-/** A positive errno number for a name ('EAGAIN' → 11). */
-export function errnoNumber(name: string): number | undefined {
-  return (osConstants.errno as Record<string, number>)[name];
-}
-
-/** What a failed call was working on, for the error message and fields. */
-export interface SystemErrorDetails {
-  /** The fd the call was made on. */
-  fd?: number;
-  /** The filesystem path involved (a Unix socket's). */
-  path?: string;
-  /** The IP address involved. */
-  address?: string;
-  /** The port involved. */
-  port?: number;
-}
-
 /**
- * A failed system call, shaped like Node's own `SystemError`s:
- * `code` ('EAGAIN'), `errno` (negative, as Node reports it), `syscall`, and
- * the fd, path or address involved where that helps.
+ * Every error these packages throw has a permanent `code` to test for; the
+ * message is for people and may change. Node's own codes where one fits:
+ * a wrong type of argument is ERR_INVALID_ARG_TYPE (a TypeError), a value
+ * out of its range or set is ERR_OUT_OF_RANGE (a RangeError), a right type
+ * with an unusable value is ERR_INVALID_ARG_VALUE (a TypeError), a call the
+ * object's state does not allow is ERR_INVALID_STATE. A failed system call
+ * is a SystemError whose code is the errno name. The README's "Errors"
+ * section lists every code.
  */
-export class SystemError extends Error {
-  /** The errno name, as Node spells it ('EAGAIN', 'ECONNREFUSED'). */
-  readonly code: string;
-  /** The errno number, negative as Node reports it (-11 for EAGAIN). */
-  readonly errno: number;
-  /** The system call that failed ('epoll_ctl', 'connect'). */
-  readonly syscall: string;
-  /** The fd the call was made on, when known. */
-  readonly fd?: number;
-  /** The filesystem path involved, when there is one. */
-  readonly path?: string;
-  /** The IP address involved, when there is one. */
-  readonly address?: string;
-  /** The port involved, when there is one. */
-  readonly port?: number;
 
-  constructor(syscall: string, errno: number, details: SystemErrorDetails = {}) {
-    const positive = Math.abs(errno);
-    const code = errnoName(positive);
-    const description = systemErrorMap.get(-positive)?.[1] ?? 'unknown error';
-    let where = '';
-    if (details.path !== undefined) where = ` ${details.path}`;
-    else if (details.address !== undefined) where = details.port !== undefined ? ` ${details.address}:${details.port}` : ` ${details.address}`;
-    else if (details.fd !== undefined) where = ` (fd ${details.fd})`;
-    super(`${syscall} ${code}: ${description}${where}`);
-    this.name = 'SystemError';
+/** A wrong type of argument (Node's ERR_INVALID_ARG_TYPE). */
+export class InvalidArgTypeError extends TypeError {
+  /** A permanent code to test for. */
+  readonly code = 'ERR_INVALID_ARG_TYPE';
+}
+
+/** An argument of the right type whose value cannot be used (Node's ERR_INVALID_ARG_VALUE). */
+export class InvalidArgValueError extends TypeError {
+  /** A permanent code to test for. */
+  readonly code = 'ERR_INVALID_ARG_VALUE';
+}
+
+/** A number outside its range, or a name outside its set (Node's ERR_OUT_OF_RANGE). */
+export class OutOfRangeError extends RangeError {
+  /** A permanent code to test for. */
+  readonly code = 'ERR_OUT_OF_RANGE';
+}
+
+/** A call that the object's current state does not allow (Node's ERR_INVALID_STATE). */
+export class InvalidStateError extends Error {
+  /** A permanent code to test for. */
+  readonly code = 'ERR_INVALID_STATE';
+}
+
+/** An error with a permanent code and no class of its own: the project's `ERR_REACTOR_*`, and Node's `ERR_STREAM_*` where the streams speak. */
+export class ReactorError extends Error {
+  /** A permanent code to test for (`ERR_REACTOR_…`, or Node's own `ERR_STREAM_…`). */
+  readonly code: string;
+  /** `code` is the permanent code; `message` is for people. */
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.code = code;
-    this.errno = -positive;
-    this.syscall = syscall;
-    if (details.fd !== undefined) this.fd = details.fd;
-    if (details.path !== undefined) this.path = details.path;
-    if (details.address !== undefined) this.address = details.address;
-    if (details.port !== undefined) this.port = details.port;
   }
 }
 
@@ -83,12 +52,6 @@ export class ClosedFdError extends Error {
     super(`${operation}: ${what} is closed`);
     this.name = 'ClosedFdError';
   }
-}
-
-/** The choke point for results of the FFI layer: `-errno` becomes a SystemError. */
-export function check(result: number, syscall: string, details?: SystemErrorDetails): number {
-  if (result < 0) throw new SystemError(syscall, -result, details);
-  return result;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE, EVENTFD_MAX } from './constants';
-import { check, SystemError } from './errors';
+import { EAGAIN, EINVAL } from './errno';
+import { check, checkWouldBlock, SystemError, unlessWouldBlock } from './system-error';
 import { FileDescriptor } from './fd';
 import { libc } from './ffi/index';
 import { validateBoolean, validateBuffer, validateInteger, validateOptions, validateUint64, UINT32_MAX, UINT64_MAX } from './validate';
@@ -14,8 +15,6 @@ export interface EventFdOptions {
   closeOnExec?: boolean;
 }
 
-const EAGAIN = 11;
-const EINVAL = 22;
 /** Set only while `EventFd.fromFd` constructs: the fd to adopt instead of creating one. */
 let adopting: { fd: number; semaphore: boolean } | undefined;
 
@@ -76,17 +75,14 @@ export class EventFd extends FileDescriptor {
    * code EAGAIN when the counter is 0 and the fd is non-blocking.
    */
   read(): bigint {
-    const value = this.tryRead();
-    if (value === null) throw new SystemError('read', EAGAIN, { fd: this.fd });
-    return value;
+    return unlessWouldBlock(this.tryRead(), 'read', { fd: this.fd });
   }
 
   /** Like `read()`, but returns null instead of throwing on EAGAIN (no exception on the hot path). */
   tryRead(): bigint | null {
     const fd = this.use('read');
     const r = libc().read(fd, this.#buf, 8);
-    if (r === -EAGAIN) return null;
-    if (r < 0) throw new SystemError('read', -r, { fd });
+    if (checkWouldBlock(r, 'read', { fd }) === null) return null;
     return this.#buf.readBigUInt64LE(0);
   }
 
@@ -98,11 +94,11 @@ export class EventFd extends FileDescriptor {
     const buf = validateBuffer(buffer, 'buffer');
     const fd = this.use('read');
     // The kernel's answer, given here: Node's readSync (the ffi-rs data path)
-    // returns 0 for an empty buffer without asking the kernel, and reading
-    // the counter out of that buffer then threw ERR_BUFFER_OUT_OF_BOUNDS.
+    // returns 0 for an empty buffer without asking the kernel, so a short
+    // buffer would not fail the way the man page says.
     if (buf.length < 8) throw new SystemError('read', EINVAL, { fd });
     const r = libc().read(fd, buf, buf.length);
-    if (r < 0) throw new SystemError('read', -r, { fd });
+    check(r, 'read', { fd });
     return buf.readBigUInt64LE(0);
   }
 
@@ -121,8 +117,7 @@ export class EventFd extends FileDescriptor {
     const fd = this.use('write');
     this.#buf.writeBigUInt64LE(v, 0);
     const r = libc().write(fd, this.#buf, 8);
-    if (r === -EAGAIN) return false;
-    if (r < 0) throw new SystemError('write', -r, { fd });
+    if (checkWouldBlock(r, 'write', { fd }) === null) return false;
     return true;
   }
 }

@@ -1,7 +1,8 @@
 import {
   CMSGHDR_SIZE, MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_NOSIGNAL, MSGHDR_SIZE, SCM_MAX_FD, SCM_RIGHTS, SOL_SOCKET,
 } from './constants';
-import { FdsTruncatedError, SystemError } from './errors';
+import { FdsTruncatedError, InvalidArgTypeError, OutOfRangeError } from './errors';
+import { SystemError } from './system-error';
 import { closeQuietly, FileDescriptor } from './fd';
 import { libc } from './ffi/index';
 import { encodeSockaddr, type SocketAddress } from './address';
@@ -62,7 +63,7 @@ export type FdToSend = number | FileDescriptor;
 function fdNumber(value: unknown, name: string): number {
   if (value instanceof FileDescriptor) return value.fd;
   if (typeof value === 'number') return validateFdNumber(value, name);
-  throw new TypeError(`${name} must be an fd number or a FileDescriptor; got ${describeValue(value)}`);
+  throw new InvalidArgTypeError(`${name} must be an fd number or a FileDescriptor; got ${describeValue(value)}`);
 }
 
 /**
@@ -77,8 +78,8 @@ export function sendWithFds(fd: number, data: Uint8Array, fds: readonly FdToSend
   validateFdNumber(fd);
   const buf = validateBuffer(data, 'data');
   // A stream socket needs at least one byte to carry the ancillary data.
-  if (buf.length === 0) throw new RangeError('data must hold at least one byte to carry the fds');
-  if (!Array.isArray(fds)) throw new TypeError(`fds must be an array; got ${describeValue(fds)}`);
+  if (buf.length === 0) throw new OutOfRangeError('data must hold at least one byte to carry the fds');
+  if (!Array.isArray(fds)) throw new InvalidArgTypeError(`fds must be an array; got ${describeValue(fds)}`);
   validateInteger(fds.length, 'fds.length', 1, SCM_MAX_FD);
   const numbers = fds.map((f, i) => fdNumber(f, `fds[${i}]`));
   const address = to === undefined ? undefined : encodeSockaddr(to);
@@ -113,7 +114,7 @@ export interface ReceivedWithFds {
 export function receiveWithFds(fd: number, buffer: Uint8Array, maxFds = 16): ReceivedWithFds | null {
   validateFdNumber(fd);
   const buf = validateBuffer(buffer, 'buffer');
-  if (buf.length === 0) throw new RangeError('buffer must hold at least one byte');
+  if (buf.length === 0) throw new OutOfRangeError('buffer must hold at least one byte');
   const max = validateInteger(maxFds, 'maxFds', 1, SCM_MAX_FD);
   const control = Buffer.alloc(cmsgSpace(max));
   // msg_controllen is CMSG_LEN, not CMSG_SPACE: the kernel fills as many fds

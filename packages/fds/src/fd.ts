@@ -1,4 +1,6 @@
-import { ClosedFdError, SystemError } from './errors';
+import { EINTR } from './errno';
+import { ClosedFdError } from './errors';
+import { check } from './system-error';
 import { libc } from './ffi/index';
 import { F_GETFD, FD_CLOEXEC, F_GETFL, O_NONBLOCK } from './constants';
 import { validateFdNumber } from './validate';
@@ -46,7 +48,8 @@ export class FileDescriptor implements Disposable {
     if (fd < 0) return;
     this.#fd = -1;
     const r = libc().close(fd);
-    if (r < 0 && r !== -4 /* EINTR: the fd is gone all the same */) throw new SystemError('close', -r, { fd });
+    // EINTR: the fd is gone all the same (close(2) must never be retried on Linux).
+    if (r !== -EINTR) check(r, 'close', { fd });
   }
 
   /** Give up ownership: the caller now owns the returned number. */
@@ -78,7 +81,7 @@ export class FileDescriptor implements Disposable {
 
 function checkFcntl(fd: number, cmd: number): number {
   const r = libc().fcntl(fd, cmd, 0);
-  if (r < 0) throw new SystemError('fcntl', -r, { fd });
+  check(r, 'fcntl', { fd });
   return r;
 }
 

@@ -10,8 +10,13 @@
  */
 
 export * from './constants';
-export { SystemError, ClosedFdError, FdsTruncatedError, SocketKindError, errnoName, errnoNumber } from './errors';
-export type { SystemErrorDetails } from './errors';
+export {
+  InvalidArgTypeError, InvalidArgValueError, OutOfRangeError, InvalidStateError, ReactorError,
+  ClosedFdError, FdsTruncatedError, SocketKindError,
+} from './errors';
+export { SystemError } from './system-error';
+export type { SystemErrorDetails } from './system-error';
+export { errnoName, errnoNumber } from './errno';
 export { bindingName, bindingFromEnv, useBinding, UnsupportedPlatformError } from './ffi/index';
 export type { BindingName } from './ffi/index';
 export { FileDescriptor, closeQuietly } from './fd';

@@ -1,5 +1,6 @@
 import { IN_CLOEXEC, IN_NONBLOCK, INOTIFY_EVENT_SIZE } from './constants';
-import { check, SystemError } from './errors';
+import { InvalidArgValueError } from './errors';
+import { check, SystemError } from './system-error';
 import { FileDescriptor } from './fd';
 import { libc } from './ffi/index';
 import { INT32_MAX, UINT32_MAX, validateBuffer, validateInteger, validateString } from './validate';
@@ -69,7 +70,7 @@ export class Inotify extends FileDescriptor {
    */
   add(path: string, mask: number): number {
     validateString(path, 'path');
-    if (path.includes('\0')) throw new TypeError('path must not contain NUL bytes');
+    if (path.includes('\0')) throw new InvalidArgValueError('path must not contain NUL bytes');
     validateInteger(mask, 'mask', 1, UINT32_MAX);
     const r = libc().inotify_add_watch(this.use('inotify_add_watch'), Buffer.from(`${path}\0`, 'utf8'), mask >>> 0);
     if (r < 0) throw new SystemError('inotify_add_watch', -r, { path });

@@ -16,6 +16,7 @@ export {
   validateBufferList, validateIpAddress, validateBoolean, validateFunction, validateString,
   validateOptions, describeValue, INT32_MAX, UINT32_MAX, UINT64_MAX,
 } from './validate';
-export { check } from './errors';
+export { check, checkWouldBlock, unlessWouldBlock } from './system-error';
+export * from './errno';
 export { libc as rawLibc } from './ffi/index';
 export type { Libc } from './ffi/index';

@@ -1,5 +1,6 @@
 import { CLD_DUMPED, CLD_EXITED, CLD_KILLED, P_PIDFD, SIGINFO_SIZE, WEXITED, WNOHANG, WNOWAIT } from './constants';
-import { check, SystemError } from './errors';
+import { ReactorError } from './errors';
+import { check } from './system-error';
 import { FileDescriptor } from './fd';
 import { libc } from './ffi/index';
 import { signalName } from './signals';
@@ -87,7 +88,7 @@ export class PidFd extends FileDescriptor {
     // With WNOHANG and no exit, POSIX leaves siginfo unspecified; waitid(2) says to zero si_pid first.
     info.fill(0);
     const r = libc().waitid(P_PIDFD, fd, info, WEXITED | WNOHANG | (noWait ? WNOWAIT : 0));
-    if (r < 0) throw new SystemError('waitid', -r, { fd });
+    check(r, 'waitid', { fd });
     const pid = info.readInt32LE(SI_PID);
     if (pid === 0) return null;
     const siCode = info.readInt32LE(SI_CODE);
@@ -101,7 +102,7 @@ export class PidFd extends FileDescriptor {
         return { pid, code: 'dumped', status, signal: signalName(status) };
       default:
         // Only WEXITED is asked for, so stop/continue codes cannot come back.
-        throw new Error(`waitid returned an unexpected si_code ${siCode}`);
+        throw new ReactorError('ERR_REACTOR_UNEXPECTED_SI_CODE', `waitid returned an unexpected si_code ${siCode}`);
     }
   }
 }

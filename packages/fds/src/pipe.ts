@@ -1,10 +1,9 @@
 import { O_CLOEXEC, O_NONBLOCK } from './constants';
-import { check, SystemError } from './errors';
+import { check, checkWouldBlock } from './system-error';
 import { FileDescriptor } from './fd';
 import { libc } from './ffi/index';
 import { validateBuffer } from './validate';
 
-const EAGAIN = 11;
 
 /** One end of a pipe (non-blocking, close-on-exec). I/O returns null on EAGAIN. */
 export class PipeEnd extends FileDescriptor {
@@ -12,18 +11,14 @@ export class PipeEnd extends FileDescriptor {
   read(buffer: Uint8Array): number | null {
     const buf = validateBuffer(buffer, 'buffer');
     const r = libc().read(this.use('read'), buf, buf.length);
-    if (r === -EAGAIN) return null;
-    if (r < 0) throw new SystemError('read', -r, { fd: this.fd });
-    return r;
+    return checkWouldBlock(r, 'read', { fd: this.fd });
   }
 
   /** Bytes written; null on EAGAIN (the pipe is full). */
   write(buffer: Uint8Array): number | null {
     const buf = validateBuffer(buffer, 'buffer');
     const r = libc().write(this.use('write'), buf, buf.length);
-    if (r === -EAGAIN) return null;
-    if (r < 0) throw new SystemError('write', -r, { fd: this.fd });
-    return r;
+    return checkWouldBlock(r, 'write', { fd: this.fd });
   }
 }
 

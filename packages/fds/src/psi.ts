@@ -1,5 +1,6 @@
 import { closeSync, constants as fsConstants, openSync, readFileSync, writeSync } from 'node:fs';
-import { SystemError } from './errors';
+import { OutOfRangeError } from './errors';
+import { SystemError } from './system-error';
 import { FileDescriptor } from './fd';
 import { describeValue, validateInteger, validateOptions, validateString } from './validate';
 
@@ -35,17 +36,17 @@ export function parsePressure(text: string): PressureStats {
   for (const line of text.split('\n')) {
     if (line === '') continue;
     const m = LINE.exec(line);
-    if (m === null) throw new RangeError(`text must hold psi lines ('some avg10=… total=…'); got ${JSON.stringify(line)}`);
+    if (m === null) throw new OutOfRangeError(`text must hold psi lines ('some avg10=… total=…'); got ${JSON.stringify(line)}`);
     out[m[1] as 'some' | 'full'] = { avg10: Number(m[2]), avg60: Number(m[3]), avg300: Number(m[4]), totalUs: Number(m[5]) };
   }
-  if (out.some === undefined) throw new RangeError('text must hold a "some" line');
+  if (out.some === undefined) throw new OutOfRangeError('text must hold a "some" line');
   return { some: out.some, full: out.full };
 }
 
 /** The system-wide pressure file of `resource`. */
 export function pressurePath(resource: PressureResource): string {
   if (resource !== 'memory' && resource !== 'cpu' && resource !== 'io') {
-    throw new RangeError(`resource must be 'memory', 'cpu' or 'io'; got ${describeValue(resource)}`);
+    throw new OutOfRangeError(`resource must be 'memory', 'cpu' or 'io'; got ${describeValue(resource)}`);
   }
   return `/proc/pressure/${resource}`;
 }
@@ -95,7 +96,7 @@ export class PressureTrigger extends FileDescriptor {
     const systemWide = pressurePath(resource); // the resource is checked even when a path is given
     const path = opts.path === undefined ? systemWide : validateString(opts.path, 'options.path');
     const kind = opts.kind ?? 'some';
-    if (kind !== 'some' && kind !== 'full') throw new RangeError(`options.kind must be 'some' or 'full'; got ${describeValue(kind)}`);
+    if (kind !== 'some' && kind !== 'full') throw new OutOfRangeError(`options.kind must be 'some' or 'full'; got ${describeValue(kind)}`);
     const windowUs = validateInteger(opts.windowUs, 'options.windowUs', 500_000, 10_000_000);
     const thresholdUs = validateInteger(opts.thresholdUs, 'options.thresholdUs', 1, windowUs);
     const spec = `${kind} ${thresholdUs} ${windowUs}`;

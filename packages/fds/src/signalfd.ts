@@ -1,9 +1,10 @@
 import { SFD_CLOEXEC, SFD_NONBLOCK, SIGNALFD_SIGINFO_SIZE } from './constants';
-import { check, SystemError } from './errors';
+import { check, checkWouldBlock } from './system-error';
 import { FileDescriptor } from './fd';
 import { libc } from './ffi/index';
 import { SignalSet, signalName, type Signals } from './signals';
 import { describeValue, validateBoolean, validateInteger, validateOptions } from './validate';
+import { InvalidArgTypeError, OutOfRangeError } from './errors';
 
 /** Options of `new SignalFd()`. */
 export interface SignalFdOptions {
@@ -64,10 +65,10 @@ export interface SignalInfo {
  * Pure: reads `buffer` only.
  */
 export function decodeSignalfdSiginfo(buffer: Uint8Array, offset = 0): SignalInfo {
-  if (!(buffer instanceof Uint8Array)) throw new TypeError(`buffer must be a Buffer or Uint8Array; got ${describeValue(buffer)}`);
+  if (!(buffer instanceof Uint8Array)) throw new InvalidArgTypeError(`buffer must be a Buffer or Uint8Array; got ${describeValue(buffer)}`);
   validateInteger(offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
   if (offset + SIGNALFD_SIGINFO_SIZE > buffer.length) {
-    throw new RangeError(`buffer must hold ${SIGNALFD_SIGINFO_SIZE} bytes from offset ${offset}; got buffer.length ${buffer.length}`);
+    throw new OutOfRangeError(`buffer must hold ${SIGNALFD_SIGINFO_SIZE} bytes from offset ${offset}; got buffer.length ${buffer.length}`);
   }
   const b = Buffer.isBuffer(buffer) ? buffer : Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   const o = offset;
@@ -99,7 +100,6 @@ export function decodeSignalfdSiginfo(buffer: Uint8Array, offset = 0): SignalInf
   };
 }
 
-const EAGAIN = 11;
 /** Records fetched per read(2): one FFI call drains a burst of queued realtime signals. */
 const BATCH = 16;
 
@@ -108,7 +108,7 @@ const BATCH = 16;
  * reading thread (or the process) are read as records instead of being
  * delivered. The signals must be blocked in that thread (see blockSignals),
  * and in a Node process a signal sent to the process from outside may be
- * delivered to another thread instead (FACTS §3).
+ * delivered to another thread instead (docs/linux-and-node.md).
  *
  * @example
  * ```ts
@@ -129,7 +129,7 @@ export class SignalFd extends FileDescriptor {
 
   constructor(signals: Signals, options?: SignalFdOptions) {
     // An empty mask is legal ([]), but a forgotten argument is a bug.
-    if (signals === undefined) throw new TypeError('signals must be a signal, a SignalSet or an iterable of signals; got undefined');
+    if (signals === undefined) throw new InvalidArgTypeError('signals must be a signal, a SignalSet or an iterable of signals; got undefined');
     const mask = new SignalSet(signals);
     const opts = validateOptions<SignalFdOptions>(options);
     const nonBlocking = opts.nonBlocking === undefined ? true : validateBoolean(opts.nonBlocking, 'options.nonBlocking');
@@ -146,11 +146,11 @@ export class SignalFd extends FileDescriptor {
 
   /** Replace the mask of this same fd (signalfd(2) with an existing fd). */
   setMask(signals: Signals): void {
-    if (signals === undefined) throw new TypeError('signals must be a signal, a SignalSet or an iterable of signals; got undefined');
+    if (signals === undefined) throw new InvalidArgTypeError('signals must be a signal, a SignalSet or an iterable of signals; got undefined');
     const mask = new SignalSet(signals);
     const fd = this.use('signalfd');
     const r = libc().signalfd(fd, mask.buffer, 0);
-    if (r < 0) throw new SystemError('signalfd', -r, { fd });
+    check(r, 'signalfd', { fd });
     this.#mask.buffer.set(mask.buffer);
   }
 
@@ -161,8 +161,7 @@ export class SignalFd extends FileDescriptor {
   read(): SignalInfo[] {
     const fd = this.use('read');
     const r = libc().read(fd, this.#buf, this.#buf.length);
-    if (r === -EAGAIN) return [];
-    if (r < 0) throw new SystemError('read', -r, { fd });
+    if (checkWouldBlock(r, 'read', { fd }) === null) return [];
     const out: SignalInfo[] = [];
     for (let o = 0; o + SIGNALFD_SIGINFO_SIZE <= r; o += SIGNALFD_SIGINFO_SIZE) out.push(decodeSignalfdSiginfo(this.#buf, o));
     return out;

@@ -1,8 +1,9 @@
 import { constants as osConstants } from 'node:os';
 import { SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, SIGSET_SIZE } from './constants';
-import { SystemError } from './errors';
+import { check } from './system-error';
 import { libc } from './ffi/index';
 import { describeValue, validateInteger, INT32_MAX } from './validate';
+import { InvalidArgTypeError, OutOfRangeError } from './errors';
 
 /** A signal by name ('SIGTERM', 'TERM', 'SIGRTMIN+2', 'SIGRTMAX-1') or number. */
 export type Signal = string | number;
@@ -51,11 +52,11 @@ export function signalNumber(signal: Signal, name = 'signal'): number {
     const n = validateInteger(signal, name, 1, SIGNAL_MAX);
     const [min, max] = realtimeRange();
     if (n > max || (n < min && !standardNames.has(n))) {
-      throw new RangeError(`${name} ${n} is not usable: glibc reserves the signals between the standard ones and SIGRTMIN (${min})`);
+      throw new OutOfRangeError(`${name} ${n} is not usable: glibc reserves the signals between the standard ones and SIGRTMIN (${min})`);
     }
     return n;
   }
-  if (typeof signal !== 'string') throw new TypeError(`${name} must be a signal name or number; got ${describeValue(signal)}`);
+  if (typeof signal !== 'string') throw new InvalidArgTypeError(`${name} must be a signal name or number; got ${describeValue(signal)}`);
   const standard = standardByName.get(signal) ?? standardByName.get(`SIG${signal}`);
   if (standard !== undefined) return standard;
   const m = RT_NAME.exec(signal);
@@ -63,10 +64,10 @@ export function signalNumber(signal: Signal, name = 'signal'): number {
     const [min, max] = realtimeRange();
     const offset = m[3] === undefined ? 0 : Number(m[3]);
     const n = m[1] === 'MIN' ? (m[2] === '-' ? min - offset : min + offset) : m[2] === '+' ? max + offset : max - offset;
-    if (n < min || n > max) throw new RangeError(`${name} ${JSON.stringify(signal)} is outside SIGRTMIN..SIGRTMAX (${min}..${max})`);
+    if (n < min || n > max) throw new OutOfRangeError(`${name} ${JSON.stringify(signal)} is outside SIGRTMIN..SIGRTMAX (${min}..${max})`);
     return n;
   }
-  throw new RangeError(`${name} is not a known signal name; got ${JSON.stringify(signal)}`);
+  throw new OutOfRangeError(`${name} is not a known signal name; got ${JSON.stringify(signal)}`);
 }
 
 /**
@@ -97,8 +98,8 @@ export class SignalSet implements Iterable<number> {
 
   /** A set over a copy of a sigset_t the kernel or libc filled in. */
   static fromBuffer(buffer: Uint8Array): SignalSet {
-    if (!(buffer instanceof Uint8Array)) throw new TypeError(`buffer must be a Buffer or Uint8Array; got ${describeValue(buffer)}`);
-    if (buffer.length < 8) throw new RangeError(`buffer must hold at least 8 bytes (64 signals); got ${buffer.length}`);
+    if (!(buffer instanceof Uint8Array)) throw new InvalidArgTypeError(`buffer must be a Buffer or Uint8Array; got ${describeValue(buffer)}`);
+    if (buffer.length < 8) throw new OutOfRangeError(`buffer must hold at least 8 bytes (64 signals); got ${buffer.length}`);
     const set = new SignalSet();
     set.buffer.set(buffer.subarray(0, Math.min(buffer.length, SIGSET_SIZE)));
     return set;
@@ -165,7 +166,7 @@ function signalList(signals: Signals, name: string, raw = false): number[] {
   if (signals instanceof SignalSet) return signals.toArray();
   if (typeof signals === 'string' || typeof signals === 'number') return [one(signals, name, raw)];
   if (signals === null || typeof signals !== 'object' || typeof (signals as Iterable<Signal>)[Symbol.iterator] !== 'function') {
-    throw new TypeError(`${name} must be a signal, a SignalSet or an iterable of signals; got ${describeValue(signals)}`);
+    throw new InvalidArgTypeError(`${name} must be a signal, a SignalSet or an iterable of signals; got ${describeValue(signals)}`);
   }
   const out: number[] = [];
   let i = 0;
@@ -190,14 +191,14 @@ const emptySet = Buffer.alloc(SIGSET_SIZE);
 function sigmask(how: number, set: Buffer): SignalSet {
   const old = new SignalSet();
   const r = libc().pthread_sigmask(how, set, old.buffer);
-  if (r < 0) throw new SystemError('pthread_sigmask', -r);
+  check(r, 'pthread_sigmask');
   return old;
 }
 
 /*
  * The mask helpers act on the calling thread only (pthread_sigmask(3)):
  * blocking a signal here does not block it in Node's other threads, so a
- * process-directed signal may still be delivered elsewhere (FACTS §3).
+ * process-directed signal may still be delivered elsewhere (docs/linux-and-node.md).
  */
 
 /** Add signals to this thread's mask; returns the previous mask. */
@@ -225,7 +226,7 @@ export function getSignalMask(): SignalSet {
 export function pendingSignals(): SignalSet {
   const set = new SignalSet();
   const r = libc().sigpending(set.buffer);
-  if (r < 0) throw new SystemError('sigpending', -r);
+  check(r, 'sigpending');
   return set;
 }
 
@@ -253,7 +254,7 @@ export function tgkill(tgid: number, tid: number, signal: Signal): void {
   const thread = validateInteger(tid, 'tid', 1, INT32_MAX);
   const sig = signalOrZero(signal, 'signal');
   const r = libc().tgkill(group, thread, sig);
-  if (r < 0) throw new SystemError('tgkill', -r);
+  check(r, 'tgkill');
 }
 
 /**
@@ -264,7 +265,7 @@ export function kill(pid: number, signal: Signal): void {
   const target = validateInteger(pid, 'pid', -INT32_MAX, INT32_MAX);
   const sig = signalOrZero(signal, 'signal');
   const r = libc().kill(target, sig);
-  if (r < 0) throw new SystemError('kill', -r);
+  check(r, 'kill');
 }
 
 /** What the kernel does with a signal: sigaction(2)'s disposition. */
@@ -335,8 +336,7 @@ export class SignalAction {
 export function getSignalAction(signal: Signal): SignalAction {
   const signo = signalNumber(signal);
   const action = new SignalAction(Buffer.alloc(SIGACTION_SIZE));
-  const r = libc().sigaction(signo, null, action.buffer);
-  if (r < 0) throw new SystemError('sigaction', -r);
+  check(libc().sigaction(signo, null, action.buffer), 'sigaction');
   // glibc leaves stack bytes in the part of sa_mask the kernel does not use.
   action.buffer.fill(0, MASK_OFFSET + KERNEL_MASK_BYTES, FLAGS_OFFSET);
   return action;
@@ -345,10 +345,9 @@ export function getSignalAction(signal: Signal): SignalAction {
 /** Put `action` in force for `signal`; returns the one it replaced. */
 export function setSignalAction(signal: Signal, action: SignalAction): SignalAction {
   const signo = signalNumber(signal);
-  if (!(action instanceof SignalAction)) throw new TypeError(`action must be a SignalAction; got ${describeValue(action)}`);
+  if (!(action instanceof SignalAction)) throw new InvalidArgTypeError(`action must be a SignalAction; got ${describeValue(action)}`);
   const old = new SignalAction(Buffer.alloc(SIGACTION_SIZE));
-  const r = libc().sigaction(signo, action.buffer, old.buffer);
-  if (r < 0) throw new SystemError('sigaction', -r);
+  check(libc().sigaction(signo, action.buffer, old.buffer), 'sigaction');
   old.buffer.fill(0, MASK_OFFSET + KERNEL_MASK_BYTES, FLAGS_OFFSET);
   return old;
 }
@@ -375,6 +374,5 @@ export function queueSignalToThread(tid: number, signal: Signal, value: number):
   info.writeInt32LE(pid, 16);
   info.writeUInt32LE(process.getuid?.() ?? 0, 20);
   info.writeInt32LE(payload, 24);
-  const r = libc().rt_tgsigqueueinfo(pid, thread, signo, info);
-  if (r < 0) throw new SystemError('rt_tgsigqueueinfo', -r);
+  check(libc().rt_tgsigqueueinfo(pid, thread, signo, info), 'rt_tgsigqueueinfo');
 }

@@ -1,7 +1,7 @@
 import {
   AF_INET, AF_INET6, AF_UNIX, SO_ACCEPTCONN, SO_DOMAIN, SO_TYPE, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET,
 } from './constants';
-import { SystemError } from './errors';
+import { SystemError } from './system-error';
 import { libc } from './ffi/index';
 import type { SocketKind } from './socket';
 import { validateFdNumber } from './validate';

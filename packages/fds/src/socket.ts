@@ -4,13 +4,16 @@ import {
   SOCK_DGRAM, SOCK_NONBLOCK, SOCK_STREAM, SOCKADDR_STORAGE_SIZE, SOL_SOCKET, TCP_KEEPIDLE, TCP_NODELAY,
 } from './constants';
 import { decodeSockaddr, encodeSockaddr, type SocketAddress } from './address';
-import { check, SocketKindError, SystemError } from './errors';
+import { EAGAIN, EINPROGRESS } from './errno';
+import { SocketKindError, InvalidArgTypeError } from './errors';
+import { SystemError, check, checkWouldBlock } from './system-error';
 import { FileDescriptor } from './fd';
 import { receiveWithFds, sendWithFds, type FdToSend, type ReceivedWithFds } from './fd-passing';
 import { adoptFlags } from './adopt';
 import { describeSocket, socketInfo } from './socket-info';
 import { libc } from './ffi/index';
 import { describeValue, validateBoolean, validateBuffer, validateBufferList, validateFdNumber, validateInteger, validateOptions, validateString } from './validate';
+import { OutOfRangeError } from './errors';
 
 /** What `Socket.create()` makes: TCP over IPv4/IPv6, a Unix stream socket, UDP over IPv4/IPv6, a Unix datagram socket. */
 export type SocketKind = 'tcp4' | 'tcp6' | 'unix' | 'udp4' | 'udp6' | 'unix-dgram';
@@ -24,12 +27,10 @@ const KINDS: Record<SocketKind, [domain: number, type: number]> = {
   'unix-dgram': [AF_UNIX, SOCK_DGRAM],
 };
 
-const EAGAIN = 11;
-const EINPROGRESS = 115;
 
 function validateKinds(value: unknown): SocketKind[] {
   if (!Array.isArray(value) || value.length === 0 || !value.every((k) => typeof k === 'string' && Object.prototype.hasOwnProperty.call(KINDS, k))) {
-    throw new TypeError(`options.kinds must be a non-empty array of ${Object.keys(KINDS).join(', ')}; got ${describeValue(value)}`);
+    throw new InvalidArgTypeError(`options.kinds must be a non-empty array of ${Object.keys(KINDS).join(', ')}; got ${describeValue(value)}`);
   }
   return value as SocketKind[];
 }
@@ -74,7 +75,7 @@ export class Socket extends FileDescriptor {
   static create(kind: SocketKind): Socket {
     // Own keys only: 'toString' or '__proto__' must not reach socket(2) as garbage numbers.
     const spec = typeof kind === 'string' && Object.prototype.hasOwnProperty.call(KINDS, kind) ? KINDS[kind] : undefined;
-    if (spec === undefined) throw new RangeError(`kind must be one of ${Object.keys(KINDS).join(', ')}; got ${describeValue(kind)}`);
+    if (spec === undefined) throw new OutOfRangeError(`kind must be one of ${Object.keys(KINDS).join(', ')}; got ${describeValue(kind)}`);
     return new Socket(check(libc().socket(spec[0], spec[1] | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), 'socket'), kind);
   }
 
@@ -113,7 +114,7 @@ export class Socket extends FileDescriptor {
   bind(address: SocketAddress): void {
     const { buffer, length } = encodeSockaddr(address);
     const r = libc().bind(this.use('bind'), buffer, length);
-    if (r < 0) throw new SystemError('bind', -r, where(address));
+    check(r, 'bind', where(address));
   }
 
   /** listen(2): accept connections, `backlog` of them queued. */
@@ -126,8 +127,7 @@ export class Socket extends FileDescriptor {
   accept(): Socket | null {
     this.#len.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
     const r = libc().accept4(this.use('accept4'), this.#addr, this.#len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (r === -EAGAIN) return null;
-    if (r < 0) throw new SystemError('accept4', -r, { fd: this.fd });
+    if (checkWouldBlock(r, 'accept4', { fd: this.fd }) === null) return null;
     return new Socket(r, 'accepted');
   }
 
@@ -138,7 +138,7 @@ export class Socket extends FileDescriptor {
     const r = libc().connect(this.use('connect'), buffer, length);
     if (r === 0) return true;
     if (r === -EINPROGRESS || r === -EAGAIN) return false;
-    throw new SystemError('connect', -r, where(address));
+    return check(r, 'connect', where(address)) === 0;
   }
 
   /** After EPOLLOUT on a connecting socket: throws the connect error (ECONNREFUSED …) if any. */
@@ -152,9 +152,7 @@ export class Socket extends FileDescriptor {
     const buf = validateBuffer(buffer, 'buffer');
     const len = length === undefined ? buf.length : validateInteger(length, 'length', 0, buf.length);
     const r = libc().read(this.use('read'), buf, len);
-    if (r === -EAGAIN) return null;
-    if (r < 0) throw new SystemError('read', -r, { fd: this.fd });
-    return r;
+    return checkWouldBlock(r, 'read', { fd: this.fd });
   }
 
   /** readv(2) into `buffers` in order: bytes read, 0 at EOF, null on EAGAIN. */
@@ -165,9 +163,7 @@ export class Socket extends FileDescriptor {
     // ffi-rs data path) refuses an empty list with EINVAL, so answer here.
     if (bufs.length === 0) return 0;
     const r = libc().readv(fd, bufs);
-    if (r === -EAGAIN) return null;
-    if (r < 0) throw new SystemError('readv', -r, { fd: this.fd });
-    return r;
+    return checkWouldBlock(r, 'readv', { fd: this.fd });
   }
 
   /** Bytes the kernel took (maybe fewer than given); null on EAGAIN. */
@@ -177,9 +173,7 @@ export class Socket extends FileDescriptor {
     const len = length === undefined ? buf.length - offset : validateInteger(length, 'length', 0, buf.length - offset);
     if (offset > 0) buf = buf.subarray(offset);
     const r = libc().send(this.use('send'), buf, len, MSG_NOSIGNAL);
-    if (r === -EAGAIN) return null;
-    if (r < 0) throw new SystemError('send', -r, { fd: this.fd });
-    return r;
+    return checkWouldBlock(r, 'send', { fd: this.fd });
   }
 
   /** writev(2) from `buffers` in order: bytes the kernel took, null on EAGAIN. */
@@ -188,9 +182,7 @@ export class Socket extends FileDescriptor {
     const fd = this.use('writev');
     if (bufs.length === 0) return 0; // as readv: the same answer from both bindings
     const r = libc().writev(fd, bufs);
-    if (r === -EAGAIN) return null;
-    if (r < 0) throw new SystemError('writev', -r, { fd: this.fd });
-    return r;
+    return checkWouldBlock(r, 'writev', { fd: this.fd });
   }
 
   /** One datagram and its sender, or null (EAGAIN). */
@@ -203,8 +195,7 @@ export class Socket extends FileDescriptor {
     const buf = validateBuffer(buffer, 'buffer');
     this.#len.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
     const r = libc().recvfrom(this.use('recvfrom'), buf, buf.length, 0, this.#addr, this.#len);
-    if (r === -EAGAIN) return null;
-    if (r < 0) throw new SystemError('recvfrom', -r, { fd: this.fd });
+    if (checkWouldBlock(r, 'recvfrom', { fd: this.fd }) === null) return null;
     return { bytes: r, address: decodeSockaddr(this.#addr, this.#len.readUInt32LE(0)) };
   }
 
@@ -213,9 +204,7 @@ export class Socket extends FileDescriptor {
     const buf = validateBuffer(buffer, 'buffer');
     const { buffer: addr, length } = encodeSockaddr(address);
     const r = libc().sendto(this.use('sendto'), buf, buf.length, MSG_NOSIGNAL, addr, length);
-    if (r === -EAGAIN) return null;
-    if (r < 0) throw new SystemError('sendto', -r, where(address));
-    return r;
+    return checkWouldBlock(r, 'sendto', where(address));
   }
 
   /**
@@ -232,7 +221,7 @@ export class Socket extends FileDescriptor {
    * datagram sockets): bytes sent, or null on EAGAIN.
    */
   sendToWithFds(data: Uint8Array, address: SocketAddress, fds: readonly FdToSend[]): number | null {
-    if (address === null || typeof address !== 'object') throw new TypeError(`address must be a socket address; got ${describeValue(address)}`);
+    if (address === null || typeof address !== 'object') throw new InvalidArgTypeError(`address must be a socket address; got ${describeValue(address)}`);
     return sendWithFds(this.use('sendmsg'), data, fds, address);
   }
 
@@ -248,7 +237,7 @@ export class Socket extends FileDescriptor {
   /** shutdown(2): stop reading, writing (FIN) or both. */
   shutdown(how: 'read' | 'write' | 'both' = 'write'): void {
     const value = how === 'read' ? SHUT_RD : how === 'write' ? SHUT_WR : how === 'both' ? SHUT_RDWR : -1;
-    if (value < 0) throw new RangeError(`how must be 'read', 'write' or 'both'; got ${describeValue(how)}`);
+    if (value < 0) throw new OutOfRangeError(`how must be 'read', 'write' or 'both'; got ${describeValue(how)}`);
     check(libc().shutdown(this.use('shutdown'), value), 'shutdown', { fd: this.fd });
   }
 

@@ -2,10 +2,11 @@ import {
   CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_REALTIME_ALARM,
   TFD_CLOEXEC, TFD_NONBLOCK, TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET,
 } from './constants';
-import { check, SystemError } from './errors';
+import { check, checkWouldBlock, unlessWouldBlock } from './system-error';
 import { FileDescriptor } from './fd';
 import { libc } from './ffi/index';
 import { describeValue, validateBoolean, validateInteger, validateNonNegative, validateOptions, validateUint64, UINT64_MAX } from './validate';
+import { InvalidArgTypeError, OutOfRangeError } from './errors';
 
 /** The clocks timerfd_create(2) accepts, by name. */
 export type TimerClockName = 'monotonic' | 'realtime' | 'boottime' | 'realtime-alarm' | 'boottime-alarm';
@@ -40,11 +41,11 @@ const hasOwn = (o: object, key: string): boolean => Object.prototype.hasOwnPrope
  */
 function resolveClock(clock: unknown, name: string, table: Readonly<Record<string, number>>): number {
   if (typeof clock === 'string') {
-    if (!hasOwn(table, clock)) throw new RangeError(`${name} must be one of ${Object.keys(table).join(', ')} or a clockid number; got ${describeValue(clock)}`);
+    if (!hasOwn(table, clock)) throw new OutOfRangeError(`${name} must be one of ${Object.keys(table).join(', ')} or a clockid number; got ${describeValue(clock)}`);
     return table[clock]!;
   }
   if (typeof clock === 'number') return validateInteger(clock, name, -0x80000000, 0x7fffffff);
-  throw new TypeError(`${name} must be a clock name or a clockid number; got ${describeValue(clock)}`);
+  throw new InvalidArgTypeError(`${name} must be a clock name or a clockid number; got ${describeValue(clock)}`);
 }
 
 /** The clockid_t of a clock name (a number is checked and returned as it is). */
@@ -97,7 +98,6 @@ export interface TimerSetting {
   intervalNs: bigint;
 }
 
-const EAGAIN = 11;
 /** struct itimerspec: it_interval {tv_sec, tv_nsec}, it_value {tv_sec, tv_nsec}, each an int64. */
 const ITIMERSPEC_SIZE = 32;
 
@@ -106,7 +106,7 @@ function msToNs(ms: unknown, name: string): bigint {
   const value = validateNonNegative(ms, name);
   const whole = Math.floor(value);
   const ns = BigInt(whole) * 1_000_000n + BigInt(Math.ceil((value - whole) * 1e6));
-  if (ns > UINT64_MAX) throw new RangeError(`${name} is too large (over 2^64-1 ns); got ${value}`);
+  if (ns > UINT64_MAX) throw new OutOfRangeError(`${name} is too large (over 2^64-1 ns); got ${value}`);
   return ns;
 }
 
@@ -152,15 +152,15 @@ export class TimerFd extends FileDescriptor {
    * read are lost and the fd is no longer readable.
    */
   set(spec: TimerSpec): TimerSetting {
-    if (spec === null || typeof spec !== 'object') throw new TypeError(`spec must be an object; got ${describeValue(spec)}`);
+    if (spec === null || typeof spec !== 'object') throw new InvalidArgTypeError(`spec must be an object; got ${describeValue(spec)}`);
     const initial = validateUint64(spec.initialNs, 'spec.initialNs');
     const interval = spec.intervalNs === undefined ? 0n : validateUint64(spec.intervalNs, 'spec.intervalNs');
     const absolute = spec.absolute === undefined ? false : validateBoolean(spec.absolute, 'spec.absolute');
     const cancelOnSet = spec.cancelOnSet === undefined ? false : validateBoolean(spec.cancelOnSet, 'spec.cancelOnSet');
     if (cancelOnSet) {
-      if (!absolute) throw new RangeError('spec.cancelOnSet requires spec.absolute (TFD_TIMER_CANCEL_ON_SET needs TFD_TIMER_ABSTIME)');
+      if (!absolute) throw new OutOfRangeError('spec.cancelOnSet requires spec.absolute (TFD_TIMER_CANCEL_ON_SET needs TFD_TIMER_ABSTIME)');
       if (this.clockId !== CLOCK_REALTIME && this.clockId !== CLOCK_REALTIME_ALARM) {
-        throw new RangeError('spec.cancelOnSet requires a realtime clock (realtime or realtime-alarm)');
+        throw new OutOfRangeError('spec.cancelOnSet requires a realtime clock (realtime or realtime-alarm)');
       }
     }
     const flags = (absolute ? TFD_TIMER_ABSTIME : 0) | (cancelOnSet ? TFD_TIMER_CANCEL_ON_SET : 0);
@@ -181,7 +181,7 @@ export class TimerFd extends FileDescriptor {
   get(): TimerSetting {
     const fd = this.use('timerfd_gettime');
     const r = libc().timerfd_gettime(fd, this.#old);
-    if (r < 0) throw new SystemError('timerfd_gettime', -r, { fd });
+    check(r, 'timerfd_gettime', { fd });
     return decodeItimerspec(this.#old);
   }
 
@@ -191,17 +191,14 @@ export class TimerFd extends FileDescriptor {
    * clock was set under a `cancelOnSet` timer.
    */
   read(): bigint {
-    const value = this.tryRead();
-    if (value === null) throw new SystemError('read', EAGAIN, { fd: this.fd });
-    return value;
+    return unlessWouldBlock(this.tryRead(), 'read', { fd: this.fd });
   }
 
   /** Like `read()`, but null instead of EAGAIN (no exception on the hot path); ECANCELED still throws. */
   tryRead(): bigint | null {
     const fd = this.use('read');
     const r = libc().read(fd, this.#count, 8);
-    if (r === -EAGAIN) return null;
-    if (r < 0) throw new SystemError('read', -r, { fd });
+    if (checkWouldBlock(r, 'read', { fd }) === null) return null;
     return this.#count.readBigUInt64LE(0);
   }
 
@@ -214,7 +211,7 @@ export class TimerFd extends FileDescriptor {
     b.writeBigInt64LE(initial / NS_PER_SEC, 16);
     b.writeBigInt64LE(initial % NS_PER_SEC, 24);
     const r = libc().timerfd_settime(fd, flags, b, this.#old);
-    if (r < 0) throw new SystemError('timerfd_settime', -r, { fd });
+    check(r, 'timerfd_settime', { fd });
     return decodeItimerspec(this.#old);
   }
 }

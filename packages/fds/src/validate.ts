@@ -1,9 +1,11 @@
 import { isIP } from 'node:net';
 import { IOV_MAX } from './constants';
+import { InvalidArgTypeError, InvalidArgValueError, OutOfRangeError } from './errors';
 
 /**
- * Argument checks made before any syscall: a bad value throws a TypeError or
- * RangeError that names the parameter, and nothing reaches the kernel.
+ * Argument checks made before any syscall: a bad value throws a TypeError
+ * (ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE) or a RangeError
+ * (ERR_OUT_OF_RANGE) that names the parameter, and nothing reaches the kernel.
  */
 
 const describe = (value: unknown): string => {
@@ -16,9 +18,9 @@ const describe = (value: unknown): string => {
 
 /** An integer Number within [min, max]. */
 export function validateInteger(value: unknown, name: string, min: number, max: number): number {
-  if (typeof value !== 'number') throw new TypeError(`${name} must be a number; got ${describe(value)}`);
-  if (!Number.isInteger(value)) throw new RangeError(`${name} must be an integer; got ${describe(value)}`);
-  if (value < min || value > max) throw new RangeError(`${name} must be in [${min}, ${max}]; got ${value}`);
+  if (typeof value !== 'number') throw new InvalidArgTypeError(`${name} must be a number; got ${describe(value)}`);
+  if (!Number.isInteger(value)) throw new OutOfRangeError(`${name} must be an integer; got ${describe(value)}`);
+  if (value < min || value > max) throw new OutOfRangeError(`${name} must be in [${min}, ${max}]; got ${value}`);
   // -0 passes every comparison but is not an int32 to V8: Node's writeSync
   // aborts the process on an assertion (args[3]->IsInt32()) when given it.
   return value === 0 ? 0 : value;
@@ -42,18 +44,18 @@ export function validateUint64(value: unknown, name: string, max: bigint = UINT6
   if (typeof value === 'bigint') big = value;
   else if (typeof value === 'number') {
     if (!Number.isSafeInteger(value)) {
-      throw new RangeError(`${name} must be a safe integer (use a bigint beyond 2^53); got ${describe(value)}`);
+      throw new OutOfRangeError(`${name} must be a safe integer (use a bigint beyond 2^53); got ${describe(value)}`);
     }
     big = BigInt(value);
-  } else throw new TypeError(`${name} must be a bigint or a number; got ${describe(value)}`);
-  if (big < 0n || big > max) throw new RangeError(`${name} must be in [0, ${max}]; got ${big}`);
+  } else throw new InvalidArgTypeError(`${name} must be a bigint or a number; got ${describe(value)}`);
+  if (big < 0n || big > max) throw new OutOfRangeError(`${name} must be in [0, ${max}]; got ${big}`);
   return big;
 }
 
 /** A finite, non-negative Number (durations). */
 export function validateNonNegative(value: unknown, name: string): number {
-  if (typeof value !== 'number') throw new TypeError(`${name} must be a number; got ${describe(value)}`);
-  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a finite number >= 0; got ${describe(value)}`);
+  if (typeof value !== 'number') throw new InvalidArgTypeError(`${name} must be a number; got ${describe(value)}`);
+  if (!Number.isFinite(value) || value < 0) throw new OutOfRangeError(`${name} must be a finite number >= 0; got ${describe(value)}`);
   return value;
 }
 
@@ -61,7 +63,7 @@ export function validateNonNegative(value: unknown, name: string): number {
 export function validateBuffer(value: unknown, name: string): Buffer {
   if (Buffer.isBuffer(value)) return value;
   if (ArrayBuffer.isView(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-  throw new TypeError(`${name} must be a Buffer, TypedArray or DataView; got ${describe(value)}`);
+  throw new InvalidArgTypeError(`${name} must be a Buffer, TypedArray or DataView; got ${describe(value)}`);
 }
 
 /**
@@ -70,8 +72,8 @@ export function validateBuffer(value: unknown, name: string): Buffer {
  * sparse array included) is checked as `name[i]`, and more than IOV_MAX elements is a RangeError.
  */
 export function validateBufferList(value: unknown, name: string): Buffer[] {
-  if (!Array.isArray(value)) throw new TypeError(`${name} must be an array of Buffers, TypedArrays or DataViews; got ${describe(value)}`);
-  if (value.length > IOV_MAX) throw new RangeError(`${name} must hold at most ${IOV_MAX} buffers (IOV_MAX); got ${value.length}`);
+  if (!Array.isArray(value)) throw new InvalidArgTypeError(`${name} must be an array of Buffers, TypedArrays or DataViews; got ${describe(value)}`);
+  if (value.length > IOV_MAX) throw new OutOfRangeError(`${name} must hold at most ${IOV_MAX} buffers (IOV_MAX); got ${value.length}`);
   // A plain loop, not map(): map skips the holes of a sparse array and would
   // hand the FFI layer an undefined buffer (koffi throws its own error then).
   const out: Buffer[] = new Array(value.length);
@@ -84,13 +86,14 @@ export function validateBufferList(value: unknown, name: string): Buffer[] {
  * `name` for anything else, rather than a later one about `address.address`.
  */
 export function validateIpAddress(value: unknown, name: string): string {
-  if (typeof value !== 'string' || isIP(value) === 0) throw new TypeError(`${name} must be an IPv4 or IPv6 address; got ${describe(value)}`);
+  if (typeof value !== 'string') throw new InvalidArgTypeError(`${name} must be an IPv4 or IPv6 address; got ${describe(value)}`);
+  if (isIP(value) === 0) throw new InvalidArgValueError(`${name} must be an IPv4 or IPv6 address; got ${describe(value)}`);
   return value;
 }
 
 /** `value` if it is a boolean, else a TypeError naming `name`. */
 export function validateBoolean(value: unknown, name: string): boolean {
-  if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean; got ${describe(value)}`);
+  if (typeof value !== 'boolean') throw new InvalidArgTypeError(`${name} must be a boolean; got ${describe(value)}`);
   return value;
 }
 
@@ -99,13 +102,13 @@ export function validateBoolean(value: unknown, name: string): boolean {
  * @typeParam T the function type the caller expects
  */
 export function validateFunction<T extends (...args: never[]) => unknown>(value: unknown, name: string): T {
-  if (typeof value !== 'function') throw new TypeError(`${name} must be a function; got ${describe(value)}`);
+  if (typeof value !== 'function') throw new InvalidArgTypeError(`${name} must be a function; got ${describe(value)}`);
   return value as T;
 }
 
 /** `value` if it is a string, else a TypeError naming `name`. */
 export function validateString(value: unknown, name: string): string {
-  if (typeof value !== 'string') throw new TypeError(`${name} must be a string; got ${describe(value)}`);
+  if (typeof value !== 'string') throw new InvalidArgTypeError(`${name} must be a string; got ${describe(value)}`);
   return value;
 }
 
@@ -113,7 +116,7 @@ export function validateString(value: unknown, name: string): string {
 export function validateOptions<T extends object>(value: unknown, name = 'options'): Partial<T> {
   if (value === undefined) return {};
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new TypeError(`${name} must be an object; got ${describe(value)}`);
+    throw new InvalidArgTypeError(`${name} must be an object; got ${describe(value)}`);
   }
   return value as Partial<T>;
 }

@@ -6,7 +6,7 @@ import {
 } from '@reactor/fds';
 import { validateBufferList } from '@reactor/fds/internal';
 import { binding, expectNoFdLeaks } from './helpers';
-import { expectTyped, RUNS } from './property-helpers';
+import { expectTyped, RUNS } from '@reactor/testing';
 
 expectNoFdLeaks();
 
@@ -15,7 +15,7 @@ expectNoFdLeaks();
  * numbers just outside int32 and the safe integers, numeric strings, boxed
  * values, objects without a prototype or with a throwing toString, buffers
  * of every kind (an ArrayBuffer or a number where a buffer is expected makes
- * ffi-rs abort the process: FACTS §1), and whatever fast-check's anything()
+ * ffi-rs abort the process: docs/linux-and-node.md), and whatever fast-check's anything()
  * comes up with.
  */
 const hostile: fc.Arbitrary<unknown> = fc.oneof(
@@ -189,8 +189,8 @@ describe(`argument checks of @reactor/fds, properties (${binding})`, () => {
       fc.assert(
         fc.property(hostile.filter((v) => !Array.isArray(v)), (v) => {
           expect(() => a.readv(v as Uint8Array[])).toThrow(TypeError);
-          expect(() => a.readv(v as Uint8Array[])).toThrow(/^buffers must be an array/);
-          expect(() => b.writev(v as Uint8Array[])).toThrow(/^buffers must be an array/);
+          expect(() => a.readv(v as Uint8Array[])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+          expect(() => b.writev(v as Uint8Array[])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
         }),
         { numRuns: RUNS.pure },
       );

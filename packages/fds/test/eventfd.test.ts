@@ -59,13 +59,13 @@ describe(`EventFd (${binding})`, () => {
 
   test('bad arguments are refused before any syscall', () => {
     expect(() => new EventFd(-1)).toThrow(RangeError);
-    expect(() => new EventFd(2 ** 32)).toThrow(/initialValue/);
+    expect(() => new EventFd(2 ** 32)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(() => new EventFd(1.5)).toThrow(RangeError);
     expect(() => new EventFd('1' as never)).toThrow(TypeError);
-    expect(() => new EventFd(0, { semaphore: 'yes' as never })).toThrow(/options.semaphore/);
+    expect(() => new EventFd(0, { semaphore: 'yes' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     using efd = new EventFd();
     expect(() => efd.write(-1)).toThrow(RangeError);
-    expect(() => efd.write(2 ** 60)).toThrow(/safe integer/);
+    expect(() => efd.write(2 ** 60)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(() => efd.write(NaN)).toThrow(RangeError);
     expect(() => efd.write(2n ** 64n)).toThrow(RangeError);
     expect(() => efd.write('1' as never)).toThrow(TypeError);
@@ -81,7 +81,7 @@ describe(`EventFd (${binding})`, () => {
     efd.close();
     expect(efd.closed).toBe(true);
     expect(() => efd.read()).toThrow(ClosedFdError);
-    expect(() => efd.write(1)).toThrow(/is closed/);
+    expect(() => efd.write(1)).toThrow(expect.objectContaining({ code: 'ERR_FD_CLOSED' }));
     expect(() => efd.fd).toThrow(ClosedFdError);
   });
 

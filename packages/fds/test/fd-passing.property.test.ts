@@ -5,7 +5,7 @@ import {
   type InotifyEvent, type ReceivedWithFds,
 } from '@reactor/fds';
 import { binding, expectNoFdLeaks, openFds } from './helpers';
-import { expectTyped, RUNS } from './property-helpers';
+import { expectTyped, RUNS } from '@reactor/testing';
 
 expectNoFdLeaks();
 

@@ -130,7 +130,7 @@ describe(`SignalFd (${binding})`, () => {
   test('bad arguments are refused before any syscall; close semantics', () => {
     expect(() => new SignalFd(['SIGNOPE'])).toThrow(RangeError);
     expect(() => new SignalFd(undefined as never)).toThrow(TypeError);
-    expect(() => new SignalFd(['SIGUSR1'], { closeOnExec: 'no' as never })).toThrow(/options.closeOnExec/);
+    expect(() => new SignalFd(['SIGUSR1'], { closeOnExec: 'no' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     const sfd = new SignalFd(['SIGUSR1']);
     expect(sfd.closeOnExec).toBe(true);
     expect(sfd.nonBlocking).toBe(true);

@@ -66,19 +66,19 @@ describe(`signal names and numbers (${binding})`, () => {
 
   test('unknown or out-of-range signals are TypeErrors and RangeErrors', () => {
     expect(() => signalNumber('SIGFOO')).toThrow(RangeError);
-    expect(() => signalNumber('sigterm')).toThrow(/not a known signal name/);
+    expect(() => signalNumber('sigterm')).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(() => signalNumber('')).toThrow(RangeError);
-    expect(() => signalNumber('SIGRTMIN+99')).toThrow(/outside SIGRTMIN..SIGRTMAX/);
+    expect(() => signalNumber('SIGRTMIN+99')).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(() => signalNumber('SIGRTMIN-1')).toThrow(RangeError);
     expect(() => signalNumber('SIGRTMAX+1')).toThrow(RangeError);
     expect(() => signalNumber(0)).toThrow(RangeError);
     expect(() => signalNumber(65)).toThrow(RangeError);
-    expect(() => signalNumber(32)).toThrow(/glibc reserves/);
+    expect(() => signalNumber(32)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(() => signalNumber(1.5)).toThrow(RangeError);
     expect(() => signalNumber(NaN)).toThrow(RangeError);
     expect(() => signalNumber(null as never)).toThrow(TypeError);
     expect(() => signalNumber(15n as never)).toThrow(TypeError);
-    expect(() => signalName(0)).toThrow(/signo/);
+    expect(() => signalName(0)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(() => signalName('SIGTERM' as never)).toThrow(TypeError);
     expect(signalName(32)).toBe('SIG32');
   });
@@ -110,7 +110,7 @@ describe(`SignalSet (${binding})`, () => {
 
   test('bad members are refused and leave the set unchanged', () => {
     const set = new SignalSet([1]);
-    expect(() => set.add(['SIGUSR1', 'SIGNOPE'])).toThrow(/signals\[1\]/);
+    expect(() => set.add(['SIGUSR1', 'SIGNOPE'])).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(() => set.add(0)).toThrow(RangeError);
     expect(() => set.add({} as never)).toThrow(TypeError);
     expect(() => set.add(null as never)).toThrow(TypeError);
@@ -201,10 +201,10 @@ describe(`process and thread ids, kill and tgkill (${binding})`, () => {
   test('bad arguments are refused before any syscall', () => {
     expect(() => kill(1.5, 0)).toThrow(RangeError);
     expect(() => kill('1' as never, 0)).toThrow(TypeError);
-    expect(() => kill(process.pid, 'SIGNOPE')).toThrow(/signal/);
+    expect(() => kill(process.pid, 'SIGNOPE')).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(() => kill(process.pid, -1)).toThrow(RangeError);
-    expect(() => tgkill(0, 1, 0)).toThrow(/tgid/);
-    expect(() => tgkill(1, -5, 0)).toThrow(/tid/);
+    expect(() => tgkill(0, 1, 0)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => tgkill(1, -5, 0)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(() => tgkill(1, 1, 99)).toThrow(RangeError);
   });
 });

@@ -1,4 +1,5 @@
-import { AF_INET, AF_UNIX, SOCK_DGRAM, SOCK_STREAM, createPipe, describeSocket, rawLibc, Socket, socketInfo } from '@reactor/fds';
+import { AF_INET, AF_UNIX, SOCK_DGRAM, SOCK_STREAM, createPipe, describeSocket, Socket, socketInfo } from '@reactor/fds';
+import { rawLibc } from '@reactor/fds/internal';
 import { binding, expectNoFdLeaks } from './helpers';
 
 expectNoFdLeaks();

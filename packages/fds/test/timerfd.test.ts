@@ -168,10 +168,10 @@ describe(`TimerFd (${binding})`, () => {
     expect(rt.tryRead()).toBeNull();
     rt.disarm();
     // The kernel would silently ignore TFD_TIMER_CANCEL_ON_SET here, so it is refused.
-    expect(() => rt.set({ initialNs: deadline, cancelOnSet: true })).toThrow(/requires spec.absolute/);
+    expect(() => rt.set({ initialNs: deadline, cancelOnSet: true })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     using mono = new TimerFd('monotonic');
     expect(() => mono.set({ initialNs: clockNow(), absolute: true, cancelOnSet: true })).toThrow(RangeError);
-    expect(() => mono.set({ initialNs: clockNow(), absolute: true, cancelOnSet: true })).toThrow(/realtime clock/);
+    expect(() => mono.set({ initialNs: clockNow(), absolute: true, cancelOnSet: true })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(mono.get()).toEqual({ remainingNs: 0n, intervalNs: 0n });
   });
 
@@ -192,36 +192,36 @@ describe(`TimerFd (${binding})`, () => {
 
   test('bad arguments are refused before any syscall, naming the parameter', () => {
     expect(() => new TimerFd('steady' as never)).toThrow(RangeError);
-    expect(() => new TimerFd('steady' as never)).toThrow(/clock must be one of/);
+    expect(() => new TimerFd('steady' as never)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(() => new TimerFd('process-cputime' as never)).toThrow(RangeError);
     expect(() => new TimerFd(1.5)).toThrow(RangeError);
-    expect(() => new TimerFd(NaN)).toThrow(/clock must be an integer/);
+    expect(() => new TimerFd(NaN)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(() => new TimerFd({} as never)).toThrow(TypeError);
-    expect(() => new TimerFd('monotonic', { nonBlocking: 1 as never })).toThrow(/options.nonBlocking/);
+    expect(() => new TimerFd('monotonic', { nonBlocking: 1 as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     expect(() => new TimerFd('monotonic', 'x' as never)).toThrow(TypeError);
     // a clockid the kernel does not accept for timers is the kernel's EINVAL
     expect(() => new TimerFd(3)).toThrow(expect.objectContaining({ code: 'EINVAL', syscall: 'timerfd_create' }));
-    expect(() => clockNow('nope' as never)).toThrow(/clock must be one of/);
+    expect(() => clockNow('nope' as never)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
 
     using t = new TimerFd();
     expect(() => t.set(undefined as never)).toThrow(TypeError);
-    expect(() => t.set({} as never)).toThrow(/spec.initialNs/);
+    expect(() => t.set({} as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     expect(() => t.set({ initialNs: -1n })).toThrow(RangeError);
-    expect(() => t.set({ initialNs: -1 })).toThrow(/spec.initialNs/);
+    expect(() => t.set({ initialNs: -1 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(() => t.set({ initialNs: NaN })).toThrow(RangeError);
     expect(() => t.set({ initialNs: 1.5 })).toThrow(RangeError);
-    expect(() => t.set({ initialNs: 2n ** 64n })).toThrow(/spec.initialNs/);
-    expect(() => t.set({ initialNs: 2 ** 60 })).toThrow(/safe integer/);
+    expect(() => t.set({ initialNs: 2n ** 64n })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => t.set({ initialNs: 2 ** 60 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(() => t.set({ initialNs: '5' as never })).toThrow(TypeError);
-    expect(() => t.set({ initialNs: 1n, intervalNs: -5n })).toThrow(/spec.intervalNs/);
-    expect(() => t.set({ initialNs: 1n, absolute: 'yes' as never })).toThrow(/spec.absolute/);
-    expect(() => t.set({ initialNs: 1n, cancelOnSet: 1 as never })).toThrow(/spec.cancelOnSet/);
-    expect(() => t.setMs(-1)).toThrow(/initialMs/);
+    expect(() => t.set({ initialNs: 1n, intervalNs: -5n })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => t.set({ initialNs: 1n, absolute: 'yes' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => t.set({ initialNs: 1n, cancelOnSet: 1 as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => t.setMs(-1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(() => t.setMs(NaN)).toThrow(RangeError);
     expect(() => t.setMs(Infinity)).toThrow(RangeError);
-    expect(() => t.setMs(1e300)).toThrow(/too large/);
+    expect(() => t.setMs(1e300)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(() => t.setMs('1' as never)).toThrow(TypeError);
-    expect(() => t.setMs(1, -1)).toThrow(/intervalMs/);
+    expect(() => t.setMs(1, -1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     // nothing was armed by any of the refused calls
     expect(t.get()).toEqual({ remainingNs: 0n, intervalNs: 0n });
   });
@@ -242,7 +242,7 @@ describe(`TimerFd (${binding})`, () => {
     t.close();
     expect(t.closed).toBe(true);
     expect(() => t.read()).toThrow(ClosedFdError);
-    expect(() => t.tryRead()).toThrow(/is closed/);
+    expect(() => t.tryRead()).toThrow(expect.objectContaining({ code: 'ERR_FD_CLOSED' }));
     expect(() => t.set({ initialNs: 1n })).toThrow(ClosedFdError);
     expect(() => t.setMs(1)).toThrow(ClosedFdError);
     expect(() => t.get()).toThrow(ClosedFdError);

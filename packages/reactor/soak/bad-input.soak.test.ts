@@ -6,8 +6,14 @@
  * endless inputs must be cut off by the server long before they end.
  */
 import { connect } from 'node:net';
-import { startServer, type ServerProcess } from '../../../examples/test/server-process';
+import { join } from 'node:path';
+import { startNodeServer, type ServerProcess } from '@reactor/testing';
 import { bindingName, memoryMiB, record, resetRecord, round, scale, SHORT, sleep, waitFor } from './helpers';
+
+/** The examples' program (built by `pnpm build`): the servers under test here. */
+const EXAMPLES_RUN = join(__dirname, '..', '..', '..', 'examples', 'dist', 'run.js');
+
+const startExample = (name: string): Promise<ServerProcess> => startNodeServer([EXAMPLES_RUN, name, '--port', '0'], name);
 
 interface Outcome {
   response: Buffer;
@@ -82,7 +88,7 @@ describe(`bad input to the examples (${bindingName()}, ${SHORT ? 'short' : 'full
     let before: { rss: number; hwm: number };
     const tried: Record<string, string> = {};
     beforeAll(async () => {
-      server = await startServer('http');
+      server = await startExample('http');
       before = memoryMiB(server.child.pid!);
     });
     afterAll(async () => {
@@ -214,7 +220,7 @@ describe(`bad input to the examples (${bindingName()}, ${SHORT ? 'short' : 'full
     let before: { rss: number; hwm: number };
     const tried: Record<string, string> = {};
     beforeAll(async () => {
-      server = await startServer('kv');
+      server = await startExample('kv');
       before = memoryMiB(server.child.pid!);
     });
     afterAll(async () => {

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
-import { EPOLLIN, PidFd, SystemError } from '@reactor/fds';
-import { describeValue, validateFunction, validateInteger } from '@reactor/fds/internal';
-import type { Dispatchable, LoopCore } from './source';
+import { EPOLLIN, InvalidArgTypeError, PidFd, SystemError } from '@reactor/fds';
+import { describeValue, ECHILD, validateFunction, validateInteger } from '@reactor/fds/internal';
+import { Source, type LoopCore } from './source';
 
 /** How a watched child ended. */
 export interface ChildExit {
@@ -17,8 +17,6 @@ export interface ChildExit {
 
 /** Called once, with how the child ended. */
 export type ChildHandler = (exit: ChildExit) => void;
-
-const ECHILD = 10;
 
 /**
  * Watches one process through a pidfd (pidfd_open(2)): the pidfd becomes
@@ -40,19 +38,17 @@ const ECHILD = 10;
  * loop.close();
  * ```
  */
-export class ChildWatch implements Dispatchable {
+export class ChildWatch extends Source {
   /** The watched process. */
   readonly pid: number;
-  readonly #core: LoopCore;
   readonly #handler: ChildHandler;
   readonly #child: ChildProcess | undefined;
   #pidfd: PidFd | undefined;
-  #token = 0;
-  #ref: boolean;
+  #onChildExit: ((code: number | null, signal: NodeJS.Signals | null) => void) | undefined;
 
   /** @internal use `Reactor.watchChild()` */
   constructor(core: LoopCore, target: number | ChildProcess, handler: ChildHandler, options: { ref?: boolean }) {
-    this.#core = core;
+    super(core, 'child', undefined, options.ref !== false);
     this.#handler = validateFunction<ChildHandler>(handler, 'handler');
     if (typeof target === 'number') {
       this.pid = validateInteger(target, 'target', 1, 0x7fffffff);
@@ -60,21 +56,21 @@ export class ChildWatch implements Dispatchable {
       this.pid = validateInteger(target.pid, 'target.pid', 1, 0x7fffffff);
       this.#child = target;
     } else {
-      throw new TypeError(`target must be a pid or a ChildProcess that has started (with a pid); got ${describeValue(target)}`);
+      throw new InvalidArgTypeError(`target must be a pid or a ChildProcess that has started (with a pid); got ${describeValue(target)}`);
     }
-    this.#ref = options.ref !== false;
-    this.#pidfd = PidFd.open(this.pid);
-    this.#token = core.register(this.#pidfd.fd, EPOLLIN, this);
-    if (this.#ref) core.addRefs(1);
-  }
-
-  /** Whether the exit is still awaited. */
-  get active(): boolean {
-    return this.#token !== 0;
+    const pidfd = PidFd.open(this.pid);
+    try {
+      core.register(this, pidfd.fd, EPOLLIN);
+    } catch (error) {
+      pidfd.close();
+      throw error;
+    }
+    this.#pidfd = pidfd;
+    this.setActive(true);
   }
 
   /** @internal called by the loop when the pidfd is readable */
-  dispatch(): void {
+  override dispatch(): void {
     const pidfd = this.#pidfd;
     if (pidfd === undefined) return;
     let status: ReturnType<PidFd['wait']>;
@@ -82,13 +78,12 @@ export class ChildWatch implements Dispatchable {
       status = pidfd.wait({ noWait: true });
     } catch (error) {
       if (!(error instanceof SystemError && error.errno === -ECHILD)) throw error;
-      status = undefined as never;
-      this.#stopWatching();
+      this.#closePidfd();
       this.#fromChildProcess();
       return;
     }
     if (status === null) return; // readable but not yet waitable: try again next event
-    this.#stopWatching();
+    this.#closePidfd();
     this.#deliver({
       pid: this.pid,
       exitCode: status.code === 'exited' ? status.status : null,
@@ -97,57 +92,51 @@ export class ChildWatch implements Dispatchable {
     });
   }
 
+  /** libuv reaped the child first: its 'exit' event has the status (the watch stays active until then). */
   #fromChildProcess(): void {
     const child = this.#child;
-    const deliver = (code: number | null, signal: NodeJS.Signals | null) =>
+    if (child === undefined) return this.#deliver({ pid: this.pid, exitCode: null, signal: null, coreDumped: false });
+    if (child.exitCode !== null || child.signalCode !== null) {
+      return this.#deliver({ pid: this.pid, exitCode: child.exitCode, signal: child.signalCode, coreDumped: false });
+    }
+    this.#onChildExit = (code, signal) => {
+      this.#onChildExit = undefined;
       this.#deliver({ pid: this.pid, exitCode: code, signal, coreDumped: false });
-    if (child === undefined) return deliver(null, null);
-    if (child.exitCode !== null || child.signalCode !== null) return deliver(child.exitCode, child.signalCode);
-    this.#core.addRefs(1);
-    child.once('exit', (code, signal) => {
-      this.#core.addRefs(-1);
-      deliver(code, signal);
-    });
+    };
+    child.once('exit', this.#onChildExit);
   }
 
   #deliver(exit: ChildExit): void {
-    this.#core.counters.childrenExited++;
+    if (!this.active) return;
+    this.setActive(false);
+    this.core.counters.childrenExited++;
     try {
       this.#handler(exit);
     } catch (error) {
-      this.#core.reportError(error, { kind: 'child', description: `pid ${this.pid}` });
+      this.core.reportError(error, { kind: 'child', description: `pid ${this.pid}` });
     }
   }
 
-  #stopWatching(): void {
-    if (this.#token === 0) return;
-    this.#core.unregister(this.#token);
-    this.#token = 0;
-    if (this.#ref) this.#core.addRefs(-1);
-    this.#pidfd?.close();
+  #closePidfd(): void {
+    if (this.#pidfd === undefined) return;
+    this.core.deregister(this);
+    this.#pidfd.close();
     this.#pidfd = undefined;
   }
 
   /** Stop watching (the handler will not run). */
   remove(): void {
-    this.#stopWatching();
+    if (!this.active) return;
+    this.setActive(false);
+    this.#closePidfd();
+    if (this.#onChildExit !== undefined) {
+      this.#child?.off('exit', this.#onChildExit);
+      this.#onChildExit = undefined;
+    }
   }
 
-  /** Keep the loop alive until the child exits (the default). */
-  ref(): this {
-    if (!this.#ref) {
-      this.#ref = true;
-      if (this.#token !== 0) this.#core.addRefs(1);
-    }
-    return this;
-  }
-
-  /** Do not keep the loop alive for this child. */
-  unref(): this {
-    if (this.#ref) {
-      this.#ref = false;
-      if (this.#token !== 0) this.#core.addRefs(-1);
-    }
-    return this;
+  /** @internal `Reactor.close()` */
+  dispose(): void {
+    this.remove();
   }
 }

@@ -14,26 +14,4 @@ export class ReactorClosedError extends Error {
   }
 }
 
-/** An error of the reactor with a permanent `code` (`ERR_REACTOR_*`, or Node's own where one fits). */
-export class ReactorError extends Error {
-  /** A permanent code to test for. */
-  readonly code: string;
-
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = 'ReactorError';
-    this.code = code;
-  }
-}
-
-/** An out-of-range argument, with a permanent `code`. */
-export class ReactorRangeError extends RangeError {
-  /** A permanent code to test for. */
-  readonly code: string;
-
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = 'RangeError';
-    this.code = code;
-  }
-}
+export { ReactorError } from '@reactor/fds';

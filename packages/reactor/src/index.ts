@@ -8,7 +8,7 @@
  */
 
 export { Reactor } from './reactor';
-export { ReactorClosedError, ReactorError } from './errors';
+export { ReactorClosedError } from './errors';
 export type { ReactorOptions, ReactorState, RunMode, ErrorHook } from './reactor';
 export type { ReactorLogger, LogFn } from './logger';
 export { IoWatch } from './io-watch';
@@ -24,14 +24,18 @@ export type { WakeupHandle, MessageHandler } from './wakeup';
 export type { ReactorStats } from './stats';
 export type { SourceContext, SourceKind } from './source';
 export { nodePollAvailable } from './node-poll';
-export { Connection } from './connection';
-export type { ConnectionOptions, ConnectionEvents, PeerCredentials } from './connection';
-export { Listener } from './listener';
-export type { ListenOptions, ListenTcpOptions, ListenUnixOptions, ListenFdOptions, ListenerEvents } from './listener';
-export { connect } from './connect';
-export type { ConnectOptions, ConnectTcpOptions, ConnectUnixOptions } from './connect';
-export { UdpSocket } from './udp';
-export type { UdpBindOptions, UdpEvents } from './udp';
-export { toDuplex } from './duplex';
-export { Cluster } from './cluster';
-export type { ClusterOptions } from './cluster';
+export type { Source } from './source';
+// Networking is a layer over the core's public source API (net/); this import
+// adds loop.listen(), loop.connect() and loop.udp() to the Reactor class.
+import './net/loop-methods';
+export { Connection } from './net/connection';
+export type { ConnectionOptions, ConnectionEvents, PeerCredentials } from './net/connection';
+export { Listener } from './net/listener';
+export type { ListenOptions, ListenTcpOptions, ListenUnixOptions, ListenerEvents } from './net/listener';
+export { connect } from './net/connect';
+export type { ConnectOptions, ConnectTcpOptions, ConnectUnixOptions } from './net/connect';
+export { UdpSocket } from './net/udp';
+export type { UdpBindOptions, UdpEvents } from './net/udp';
+export { toDuplex } from './net/duplex';
+export { Cluster } from './net/cluster';
+export type { ClusterOptions } from './net/cluster';

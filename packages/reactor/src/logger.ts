@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { InvalidArgTypeError, OutOfRangeError } from '@reactor/fds';
 
 /** One level method, as pino's: fields and a message, or a message alone. */
 export interface LogFn {
@@ -51,7 +52,7 @@ function thresholdFromEnv(env: NodeJS.ProcessEnv): number {
   if (value === 'silent') return Infinity;
   if (!(LEVEL_NAMES as string[]).includes(value)) {
     throw Object.assign(
-      new RangeError(`REACTOR_LOG_LEVEL must be one of ${LEVEL_NAMES.join(', ')}, silent; got ${JSON.stringify(value)}`),
+      new OutOfRangeError(`REACTOR_LOG_LEVEL must be one of ${LEVEL_NAMES.join(', ')}, silent; got ${JSON.stringify(value)}`),
       { code: 'ERR_OUT_OF_RANGE' },
     );
   }
@@ -136,7 +137,7 @@ export function componentLogger(option: unknown, component: string): ReactorLogg
   const root = option === undefined ? getDefaultLogger() : option;
   if (root === null || typeof root !== 'object' || LEVEL_NAMES.some((level) => typeof (root as Record<string, unknown>)[level] !== 'function')) {
     throw Object.assign(
-      new TypeError(`options.logger must be false or an object with the methods ${LEVEL_NAMES.join(', ')}; got ${root === null ? 'null' : typeof root}`),
+      new InvalidArgTypeError(`options.logger must be false or an object with the methods ${LEVEL_NAMES.join(', ')}; got ${root === null ? 'null' : typeof root}`),
       { code: 'ERR_INVALID_ARG_TYPE' },
     );
   }

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { ReactorError } from '@reactor/fds';
 
 /**
  * A libuv poll handle on an fd, so that Node's own loop tells us when the
@@ -41,7 +42,7 @@ function loadPoll() {
   if (pollFn === undefined) {
     const koffi = createRequire(__filename)('koffi') as KoffiNodePoll;
     const poll = koffi.node?.poll;
-    if (typeof poll !== 'function') throw new Error('koffi.node.poll is not available in this koffi version');
+    if (typeof poll !== 'function') throw new ReactorError('ERR_REACTOR_NODE_POLL_UNAVAILABLE', 'koffi.node.poll is not available in this koffi version');
     pollFn = poll;
   }
   return pollFn;

@@ -1,23 +1,19 @@
 import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';
-import { Epoll, type FdLike } from '@reactor/fds';
+import { Epoll, InvalidArgTypeError, InvalidArgValueError, InvalidStateError, OutOfRangeError, type FdLike } from '@reactor/fds';
 import { describeValue, validateFunction, validateInteger, validateNonNegative, validateOptions } from '@reactor/fds/internal';
 import { ChildWatch, type ChildHandler } from './children';
-import { connect as openConnection, type ConnectOptions } from './connect';
-import type { Connection } from './connection';
-import { Listener, type ListenOptions } from './listener';
-import { UdpSocket, type UdpBindOptions } from './udp';
 import { IoWatch, type IoHandler, type WatchOptions } from './io-watch';
 import { componentLogger, type ReactorLogger } from './logger';
 import { drainNodeQueues } from './node-queues';
-import { destroyOwned } from './owned';
 import { watchReadable, type NodePollHandle } from './node-poll';
+import { Registry } from './registry';
 import { SignalSource, type SignalHandler, type SignalSubscription } from './signals';
-import type { Dispatchable, LoopCore, SourceContext } from './source';
+import type { LoopCore, Source, SourceContext } from './source';
 import { emptyStats, type ReactorStats } from './stats';
 import { ReactorClosedError, ReactorError } from './errors';
-import { Timer, TimerQueue, validateDelay, type TimerCallback, type TimerClock, type TimerOptions } from './timers';
+import { Timer, TimerQueue, type TimerCallback, type TimerClock, type TimerOptions } from './timers';
 import { Waker, WakeupChannel, type MessageHandler, type WakeupHandle } from './wakeup';
 
 /** Receives a handler's exception and which source threw (`onError` as a function). */
@@ -61,7 +57,8 @@ export interface ReactorOptions {
  * The longest a worker thread's runBlocking() waits in epoll_wait before
  * turning again. When the main thread exits (process.exit(), an uncaught
  * exception), Node terminates each worker and waits for it; a worker inside
- * an endless epoll_wait never sees that, and the process hangs (FACTS §4).
+ * an endless epoll_wait never sees that, and the process hangs (see
+ * docs/linux-and-node.md).
  * Returning to JavaScript once a second lets the termination through. The
  * main thread waits without a bound: nothing can call process.exit() there
  * while it waits. Cluster wakes its threads at exit at once; this bound is
@@ -72,7 +69,7 @@ const WORKER_MAX_WAIT_MS = 1000;
 /** `options.timerSlackMs`: a number of ms in [0, 60000]. */
 function validateTimerSlack(value: unknown): number {
   const ms = validateNonNegative(value, 'options.timerSlackMs');
-  if (ms > 60_000) throw new RangeError(`options.timerSlackMs must be at most 60000; got ${ms}`);
+  if (ms > 60_000) throw new OutOfRangeError(`options.timerSlackMs must be at most 60000; got ${ms}`);
   return ms;
 }
 
@@ -128,10 +125,10 @@ export class Reactor {
   /** The logger the loop and its sources log to (the `component: 'reactor'` child of `options.logger`). */
   readonly logger: ReactorLogger;
   readonly #epoll: Epoll;
-  readonly #targets = new Map<number, Dispatchable>();
-  /** fd → the token of its live registration, and back (for LoopCore.isCurrent). */
-  readonly #tokenOfFd = new Map<number, number>();
-  readonly #fdOfToken = new Map<number, number>();
+  /** Every source of the loop, and the epoll set behind register/modify/deregister. */
+  readonly #registry: Registry;
+  /** The registry's token → source map, which a turn dispatches events to. */
+  readonly #targets: Map<number, Source>;
   readonly #counters = emptyStats();
   readonly #onError: 'log' | 'stop' | ErrorHook;
   readonly #keepAlive: boolean;
@@ -140,7 +137,7 @@ export class Reactor {
   #signals: SignalSource | undefined;
   #deferred: Array<() => void> = [];
   readonly #exitHooks: Array<() => void> = [];
-  #nextToken = 1;
+  #readBuffer: Buffer | undefined;
   #refs = 0;
   #state: ReactorState = 'idle';
   #mode: RunMode | undefined;
@@ -162,7 +159,7 @@ export class Reactor {
     this.logger = componentLogger(opts.logger, 'reactor');
     const onError = opts.onError ?? 'log';
     if (onError !== 'log' && onError !== 'stop' && typeof onError !== 'function') {
-      throw new TypeError(`options.onError must be 'log', 'stop' or a function; got ${describeValue(onError)}`);
+      throw new InvalidArgValueError(`options.onError must be 'log', 'stop' or a function; got ${describeValue(onError)}`);
     }
     this.#onError = onError;
     this.#keepAlive = opts.keepAlive === true;
@@ -170,19 +167,19 @@ export class Reactor {
     const ringBytes = opts.wakeupRingBytes === undefined ? 1 << 20 : validateInteger(opts.wakeupRingBytes, 'options.wakeupRingBytes', 64, 1 << 30);
     this.#timerSlackMs = opts.timerSlackMs === undefined ? 0 : validateTimerSlack(opts.timerSlackMs);
     this.#epoll = new Epoll({ maxEvents });
+    this.#registry = new Registry(this.#epoll);
+    this.#targets = this.#registry.sources;
     const self = this;
+    const registry = this.#registry;
     this.#core = {
-      epoll: this.#epoll,
       logger: this.logger,
       counters: this.#counters,
-      register: (fd, events, target) => this.#register(fd, events, target),
-      unregister: (token) => {
-        this.#targets.delete(token);
-        const fd = this.#fdOfToken.get(token);
-        this.#fdOfToken.delete(token);
-        if (fd !== undefined && this.#tokenOfFd.get(fd) === token) this.#tokenOfFd.delete(fd);
+      register: (source, fd, events, internal) => {
+        this.#ensureOpen('register');
+        registry.register(source, fd, events, internal);
       },
-      isCurrent: (fd, token) => this.#tokenOfFd.get(fd) === token,
+      modify: (source, events) => registry.modify(source, events),
+      deregister: (source) => registry.deregister(source),
       addRefs: (delta) => this.#addRefs(delta),
       reportError: (error, context) => this.#reportError(error, context),
       requestTurn: () => this.#requestTurn(),
@@ -232,15 +229,15 @@ export class Reactor {
 
   /** Call `callback` once, `delayMs` from now (never earlier). */
   after(delayMs: number, callback: TimerCallback, options?: TimerOptions): Timer {
-    validateDelay(delayMs, 'delayMs');
+    validateNonNegative(delayMs, 'delayMs');
     const queue = this.#timerQueue(options);
     return queue.create(callback, delayMs, 0, queue.now() + delayMs, options ?? NO_TIMER_OPTIONS);
   }
 
   /** Call `callback` every `intervalMs`, the first time `intervalMs` from now. */
   every(intervalMs: number, callback: TimerCallback, options?: TimerOptions): Timer {
-    validateDelay(intervalMs, 'intervalMs');
-    if (intervalMs <= 0) throw new RangeError(`intervalMs must be > 0; got ${intervalMs}`);
+    validateNonNegative(intervalMs, 'intervalMs');
+    if (intervalMs <= 0) throw new OutOfRangeError(`intervalMs must be > 0; got ${intervalMs}`);
     const queue = this.#timerQueue(options);
     return queue.create(callback, intervalMs, intervalMs, queue.now() + intervalMs, options ?? NO_TIMER_OPTIONS);
   }
@@ -251,7 +248,7 @@ export class Reactor {
    */
   at(when: Date | number, callback: TimerCallback, options?: Omit<TimerOptions, 'clock'>): Timer {
     const epochMs = when instanceof Date ? when.getTime() : when;
-    if (typeof epochMs !== 'number' || !Number.isFinite(epochMs)) throw new TypeError('when must be a valid Date or a finite number of epoch milliseconds');
+    if (typeof epochMs !== 'number' || !Number.isFinite(epochMs)) throw new InvalidArgTypeError('when must be a valid Date or a finite number of epoch milliseconds');
     const queue = this.#timerQueue({ clock: 'realtime' });
     return queue.create(callback, 0, 0, epochMs, options ?? NO_TIMER_OPTIONS, false);
   }
@@ -274,31 +271,6 @@ export class Reactor {
     if (this.#mode === 'thread' && isMainThread) throw signalsNeedNodeLoop();
     this.#signals ??= new SignalSource(this.#core);
     return this.#signals.subscribe(signal, handler, validateOptions(options));
-  }
-
-  /**
-   * Listen for stream connections: `{ host, port, backlog, reusePort }` for
-   * TCP (IPv4 or IPv6), `{ path, mode }` for a Unix socket.
-   */
-  listen(options: ListenOptions, onConnection?: (connection: Connection) => void): Listener {
-    this.#ensureOpen('listen');
-    return new Listener(this, options, onConnection);
-  }
-
-  /** Connect to `{ host, port, timeoutMs }` or `{ path }` without blocking. */
-  connect(options: ConnectOptions): Promise<Connection> {
-    try {
-      this.#ensureOpen('connect');
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return openConnection(this, options);
-  }
-
-  /** Bind a UDP socket (`{ host, port }`). */
-  udp(options?: UdpBindOptions): UdpSocket {
-    this.#ensureOpen('udp');
-    return new UdpSocket(this, options);
   }
 
   /** Call `handler` when the process exits (through a pidfd). */
@@ -339,6 +311,16 @@ export class Reactor {
     this.#ensureOpen('defer');
     this.#deferred.push(callback);
     this.#requestTurn();
+  }
+
+  /**
+   * One 64 KiB buffer per loop for reads whose bytes are used before the
+   * handler returns (connections and UDP sockets share it): 64 KiB holds any
+   * UDP datagram (at most 65,527 bytes) and a good TCP read. Its ArrayBuffer
+   * is its own (not pooled), so a write can tell a view of it and copy that.
+   */
+  readBuffer(): Buffer {
+    return (this.#readBuffer ??= Buffer.allocUnsafeSlow(64 * 1024));
   }
 
   /** Run `callback` each time the loop stops. */
@@ -418,15 +400,10 @@ export class Reactor {
       this.#stopRequested = true;
       if (this.#mode === 'node') this.#finish(this.#stopError);
     }
-    // Connections, listeners and UDP sockets made through this loop go with it.
-    destroyOwned(this);
+    // Every source goes, the user's first (a connection's 'close' handler
+    // may still write or cancel timers), then the loop's own fds.
+    this.#registry.disposeAll((error, source) => this.logger.error({ err: error, ...source.context() }, 'a source failed to close'));
     this.#state = 'closed';
-    for (const queue of this.#timerQueues.values()) queue.close();
-    this.#signals?.close();
-    this.#wakeup.close();
-    this.#targets.clear();
-    this.#tokenOfFd.clear();
-    this.#fdOfToken.clear();
     this.#deferred = [];
     this.#epoll.close();
     this.logger.debug('reactor closed');
@@ -446,7 +423,7 @@ export class Reactor {
 
   #beginRun(mode: RunMode): void {
     if (this.#state === 'closed') throw new ReactorClosedError('run');
-    if (this.#state === 'running') throw new Error('run: the reactor is already running');
+    if (this.#state === 'running') throw new InvalidStateError('run: the reactor is already running');
     this.#state = 'running';
     this.#mode = mode;
     this.#drainAfterCallbacks = mode === 'node' && drainNodeQueues !== null;
@@ -470,7 +447,13 @@ export class Reactor {
       try {
         hook();
       } catch (hookError) {
-        this.logger.error({ err: hookError }, 'exit hook threw');
+        // The loop has stopped already: under 'stop' the hook's error is what run() rejects with.
+        if (this.#onError === 'stop') {
+          this.#counters.handlerErrors++;
+          error ??= hookError;
+        } else {
+          this.#reportError(hookError, { kind: 'exit' });
+        }
       }
     }
     this.logger.debug({ error: error !== undefined }, 'reactor stopped');
@@ -482,20 +465,6 @@ export class Reactor {
 
   #alive(): boolean {
     return this.#keepAlive || this.#refs > 0 || this.#deferred.length > 0;
-  }
-
-  #register(fd: number, events: number, target: Dispatchable): number {
-    this.#ensureOpen('register');
-    const token = this.#nextToken++;
-    this.#epoll.add(fd, events, token);
-    this.#targets.set(token, target);
-    // The kernel took the number: any earlier registration of it is gone with
-    // its closed file, and this one is the fd's now (see LoopCore.isCurrent).
-    const stale = this.#tokenOfFd.get(fd);
-    if (stale !== undefined) this.#fdOfToken.delete(stale);
-    this.#tokenOfFd.set(fd, token);
-    this.#fdOfToken.set(token, fd);
-    return token;
   }
 
   #addRefs(delta: number): void {
@@ -569,7 +538,7 @@ export class Reactor {
         try {
           target.dispatch(epoll.eventsAt(i));
         } catch (error) {
-          this.#reportError(error, { kind: 'io' });
+          this.#reportError(error, target.context());
         }
         if (this.#drainAfterCallbacks) drainNodeQueues!();
         if (this.#stopRequested) break;
@@ -628,7 +597,7 @@ export class Reactor {
     const opts = validateOptions<TimerOptions>(options);
     const clock = opts.clock ?? 'monotonic';
     if (clock !== 'monotonic' && clock !== 'realtime' && clock !== 'boottime') {
-      throw new RangeError(`options.clock must be 'monotonic', 'realtime' or 'boottime'; got ${describeValue(clock)}`);
+      throw new OutOfRangeError(`options.clock must be 'monotonic', 'realtime' or 'boottime'; got ${describeValue(clock)}`);
     }
     let queue = this.#timerQueues.get(clock);
     if (queue === undefined) {

@@ -1,12 +1,12 @@
 import {
-  EPOLLIN, getpid, gettid, SI_QUEUE, SignalFd, signalName, signalNumber,
+  EPOLLIN, getpid, gettid, OutOfRangeError, SI_QUEUE, SignalFd, signalName, signalNumber,
   type SignalInfo,
 } from '@reactor/fds';
 import { validateFunction } from '@reactor/fds/internal';
 import { carrierSignal, prepareThreadForCarrier } from './signal-carrier';
 import { routeToThisThread, unrouteFromThisThread } from './signal-router';
-import { ReactorClosedError, ReactorRangeError } from './errors';
-import type { Dispatchable, LoopCore } from './source';
+import { ReactorClosedError } from './errors';
+import { Source, type LoopCore } from './source';
 
 /** Called with the signal's number and name, and what the carrier told (see SignalSource). */
 export type SignalHandler = (info: SignalInfo) => void;
@@ -28,7 +28,7 @@ export type SignalHandler = (info: SignalInfo) => void;
  * loop.close();
  * ```
  */
-export class SignalSubscription {
+export class SignalSubscription extends Source {
   /** The signal number. */
   readonly signo: number;
   /**
@@ -40,26 +40,21 @@ export class SignalSubscription {
   readonly ready: Promise<void>;
   readonly #source: SignalSource;
   readonly #handler: SignalHandler;
-  #active = true;
-  #ref: boolean;
 
   /** @internal */
   constructor(source: SignalSource, signo: number, handler: SignalHandler, ref: boolean, ready: Promise<void>) {
+    super(source.core, 'signal', signalName(signo), ref);
     this.#source = source;
     this.signo = signo;
     this.#handler = handler;
-    this.#ref = ref;
     this.ready = ready;
+    source.core.register(this);
+    this.setActive(true);
   }
 
   /** The signal's name ('SIGTERM', 'SIGRTMIN+2'). */
   get name(): string {
     return signalName(this.signo);
-  }
-
-  /** Whether the handler is still registered. */
-  get active(): boolean {
-    return this.#active;
   }
 
   /** @internal */
@@ -69,32 +64,15 @@ export class SignalSubscription {
 
   /** Unregister the handler; when the last one for a signal goes, the disposition before the first comes back. */
   remove(): void {
-    if (!this.#active) return;
-    this.#active = false;
+    if (!this.active) return;
+    this.setActive(false);
+    this.core.deregister(this);
     this.#source.unsubscribe(this);
   }
 
-  /** Keep the loop alive while subscribed. */
-  ref(): this {
-    if (!this.#ref) {
-      this.#ref = true;
-      if (this.#active) this.#source.core.addRefs(1);
-    }
-    return this;
-  }
-
-  /** Do not keep the loop alive for this subscription (signals still arrive). */
-  unref(): this {
-    if (this.#ref) {
-      this.#ref = false;
-      if (this.#active) this.#source.core.addRefs(-1);
-    }
-    return this;
-  }
-
-  /** Whether this subscription keeps the loop alive. */
-  hasRef(): boolean {
-    return this.#ref;
+  /** @internal `Reactor.close()` */
+  dispose(): void {
+    this.remove();
   }
 }
 
@@ -110,18 +88,16 @@ const threadSources = new Set<SignalSource>();
  * payload; it is queued for every loop of this thread that handles that
  * signal (any of them may have read it) and run in that loop's dispatch.
  */
-export class SignalSource implements Dispatchable {
-  readonly core: LoopCore;
+export class SignalSource extends Source {
   readonly #bySignal = new Map<number, SignalSubscription[]>();
   readonly #tid = gettid();
   #signalfd: SignalFd | undefined;
-  #token = 0;
   #queue: SignalInfo[] = [];
   #runScheduled = false;
   #closed = false;
 
   constructor(core: LoopCore) {
-    this.core = core;
+    super(core, 'signal', 'signalfd', false);
   }
 
   /** Whether any handler is registered (runBlocking() on the main thread refuses then). */
@@ -134,10 +110,10 @@ export class SignalSource implements Dispatchable {
     validateFunction(handler, 'handler');
     if (this.core.closed || this.#closed) throw new ReactorClosedError('onSignal');
     if (UNCATCHABLE.has(signo)) {
-      throw new ReactorRangeError('ERR_REACTOR_SIGNAL_UNSUPPORTED', `signal ${signalName(signo)} cannot be caught (signal(7))`);
+      throw new OutOfRangeError(`signal ${signalName(signo)} cannot be caught (signal(7))`);
     }
     if (signo === carrierSignal()) {
-      throw new ReactorRangeError('ERR_REACTOR_SIGNAL_RESERVED', `signal ${signalName(signo)} is reserved: the reactor forwards handled signals to its loops with it`);
+      throw new OutOfRangeError(`signal ${signalName(signo)} is reserved: the reactor forwards handled signals to its loops with it (docs/signals.md)`);
     }
     this.#ensureFd();
     let list = this.#bySignal.get(signo);
@@ -152,7 +128,6 @@ export class SignalSource implements Dispatchable {
     const ref = options.ref !== false;
     const sub = new SignalSubscription(this, signo, handler, ref, ready);
     list.push(sub);
-    if (ref) this.core.addRefs(1);
     return sub;
   }
 
@@ -162,7 +137,6 @@ export class SignalSource implements Dispatchable {
     const i = list.indexOf(sub);
     if (i < 0) return;
     list.splice(i, 1);
-    if (sub.hasRef()) this.core.addRefs(-1);
     if (list.length > 0) return;
     this.#bySignal.delete(sub.signo);
     unrouteFromThisThread(sub.signo, this.#tid);
@@ -173,7 +147,7 @@ export class SignalSource implements Dispatchable {
     prepareThreadForCarrier();
     const fd = new SignalFd([carrierSignal()]);
     try {
-      this.#token = this.core.register(fd.fd, EPOLLIN, this);
+      this.core.register(this, fd.fd, EPOLLIN, true);
     } catch (error) {
       fd.close();
       throw error;
@@ -182,7 +156,7 @@ export class SignalSource implements Dispatchable {
     threadSources.add(this);
   }
 
-  dispatch(): void {
+  override dispatch(): void {
     const fd = this.#signalfd;
     if (fd === undefined || fd.closed) return;
     const pid = getpid();
@@ -227,14 +201,14 @@ export class SignalSource implements Dispatchable {
     }
   }
 
-  close(): void {
+  dispose(): void {
     if (this.#closed) return;
     for (const list of [...this.#bySignal.values()]) for (const sub of [...list]) sub.remove();
     this.#closed = true;
     this.#queue = [];
     threadSources.delete(this);
     if (this.#signalfd !== undefined) {
-      this.core.unregister(this.#token);
+      this.core.deregister(this);
       this.#signalfd.close();
       this.#signalfd = undefined;
     }

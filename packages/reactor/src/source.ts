@@ -1,11 +1,5 @@
-import type { Epoll } from '@reactor/fds';
 import type { ReactorLogger } from './logger';
 import type { ReactorStats } from './stats';
-
-/** What the loop dispatches an epoll event to (looked up by token). */
-export interface Dispatchable {
-  dispatch(events: number): void;
-}
 
 /** The kinds of source a loop has, as they appear in logs and errors. */
 export type SourceKind = 'io' | 'timer' | 'signal' | 'wakeup' | 'child' | 'defer' | 'exit';
@@ -21,24 +15,119 @@ export interface SourceContext {
 }
 
 /**
+ * What every kind of source is, as sd-event's `sd_event_source` or libuv's
+ * `uv_handle_t`: a kind, a description, whether it is active, whether it
+ * keeps the loop alive, and how to dispose of it. The loop keeps the
+ * registered ones in one registry and `Reactor.close()` disposes each.
+ *
+ * The ref count lives here and nowhere else: a source counts in the loop's
+ * refs exactly while it is active and ref'ed, whatever order `ref()`,
+ * `unref()` and the changes of activity come in.
+ */
+export abstract class Source {
+  /** The kind of source, for logs and error reports. */
+  readonly kind: SourceKind;
+  /** The name given when it was made, for logs and errors. */
+  readonly description: string | undefined;
+  /** @internal the loop side */
+  readonly core: LoopCore;
+  /** @internal the registry's key; 0 while not registered */
+  token = 0;
+  /** @internal the fd registered in the selector for this source, or -1 */
+  registeredFd = -1;
+  #ref: boolean;
+  #active = false;
+  #counted = false;
+
+  /** Sources are made by the loop's methods (`watch`, `after`, `onSignal` …). */
+  protected constructor(core: LoopCore, kind: SourceKind, description: string | undefined, ref: boolean) {
+    this.core = core;
+    this.kind = kind;
+    this.description = description;
+    this.#ref = ref;
+  }
+
+  /** Whether the source is live: registered, pending, awaited. */
+  get active(): boolean {
+    return this.#active;
+  }
+
+  /** Keep the loop alive while this source is active (the default). */
+  ref(): this {
+    this.#ref = true;
+    this.#syncRef();
+    return this;
+  }
+
+  /** Do not keep the loop alive for this source. */
+  unref(): this {
+    this.#ref = false;
+    this.#syncRef();
+    return this;
+  }
+
+  /** Whether this source keeps the loop alive while active. */
+  hasRef(): boolean {
+    return this.#ref;
+  }
+
+  /** Release what the source holds (its fd, its place in the loop). Idempotent. */
+  abstract dispose(): void;
+
+  /** @internal called by the loop with the ready epoll bits of the registered fd */
+  dispatch(_events: number): void {}
+
+  /** @internal which source a handler error came from */
+  context(): SourceContext {
+    const context: SourceContext = { kind: this.kind };
+    if (this.registeredFd >= 0) context.fd = this.registeredFd;
+    if (this.description !== undefined) context.description = this.description;
+    return context;
+  }
+
+  /** @internal the subclass says when it becomes live or stops being live */
+  protected setActive(active: boolean): void {
+    this.#active = active;
+    this.#syncRef();
+  }
+
+  #syncRef(): void {
+    const counted = this.#active && this.#ref;
+    if (counted !== this.#counted) {
+      this.#counted = counted;
+      this.core.addRefs(counted ? 1 : -1);
+    }
+  }
+}
+
+/**
  * The part of a Reactor its sources use. Kept as an interface so that each
- * source lives in its own file without importing the loop.
+ * source lives in its own file without importing the loop. The selector
+ * (the epoll set) stays behind it: sources register, modify and deregister.
  */
 export interface LoopCore {
-  readonly epoll: Epoll;
   readonly logger: ReactorLogger;
   readonly counters: ReactorStats;
-  /** Register `target` under a fresh token; returns the token. */
-  register(fd: number, events: number, target: Dispatchable): number;
-  /** Forget a token: events already fetched for it are dropped. */
-  unregister(token: number): void;
   /**
-   * Whether `token` is still the registration of `fd` in the epoll set. It is
-   * not once the fd was closed without being removed and its number was
-   * registered again (the kernel dropped the old one with the file): an
-   * epoll_ctl on the number then would change the new registration.
+   * Add `source` to the registry under a fresh token and, when `fd` is
+   * given, put the fd in the epoll set with `events` (its events are then
+   * dispatched to the source). `internal` marks the loop's own sources
+   * (timerfds, signalfd, eventfd), which `close()` disposes last.
    */
-  isCurrent(fd: number, token: number): boolean;
+  register(source: Source, fd?: number, events?: number, internal?: boolean): void;
+  /**
+   * Change the interest of the source's fd. Throws ENOENT when the fd was
+   * closed and its number registered again by someone else: the kernel has
+   * no registration of ours to change, and changing the number's would
+   * change theirs.
+   */
+  modify(source: Source, events: number): void;
+  /**
+   * Remove the source from the registry (events already fetched for it are
+   * dropped) and its fd from the epoll set. An fd already closed is not an
+   * error, and a number that a newer registration took is left alone.
+   */
+  deregister(source: Source): void;
   /** Count a source that keeps the loop alive (+1) or stops doing so (-1). */
   addRefs(delta: number): void;
   /** A handler threw: log it, call the error hook, or stop the loop. */

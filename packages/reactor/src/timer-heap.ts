@@ -17,10 +17,6 @@ const before = (a: HeapEntry, b: HeapEntry): boolean =>
 export class TimerHeap<T extends HeapEntry> {
   readonly #items: T[] = [];
 
-  get size(): number {
-    return this.#items.length;
-  }
-
   peek(): T | undefined {
     return this.#items[0];
   }
@@ -30,15 +26,6 @@ export class TimerHeap<T extends HeapEntry> {
     entry.heapIndex = items.length;
     items.push(entry);
     this.#up(entry.heapIndex);
-  }
-
-  /** Remove and return the earliest entry. */
-  pop(): T | undefined {
-    const items = this.#items;
-    const top = items[0];
-    if (top === undefined) return undefined;
-    this.remove(top);
-    return top;
   }
 
   remove(entry: T): void {

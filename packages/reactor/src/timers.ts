@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { clockNow, EPOLLIN, SystemError, TimerFd } from '@reactor/fds';
-import { validateFunction, validateNonNegative } from '@reactor/fds/internal';
+import { ECANCELED, validateFunction } from '@reactor/fds/internal';
 import { TimerHeap, type HeapEntry } from './timer-heap';
 import { ReactorClosedError } from './errors';
-import type { Dispatchable, LoopCore } from './source';
+import { Source, type LoopCore } from './source';
 
 /**
  * Which clock a timer follows. `monotonic` (the default) never jumps and stops
@@ -23,7 +23,6 @@ export interface TimerOptions {
   ref?: boolean;
 }
 
-const ECANCELED = 125;
 /** The furthest the timerfd is armed at once: 2^62 ns, ~146 years (the kernel's limit is 2^63-1). */
 const MAX_ARM_NS = 2 ** 62;
 
@@ -46,9 +45,9 @@ const MAX_ARM_NS = 2 ** 62;
  * loop.close();
  * ```
  */
-export class Timer {
-  /** The deadline (ms on the queue's clock) while pending. */
-  deadline = 0;
+export class Timer extends Source {
+  /** @internal the deadline (ms on the queue's clock) */
+  due = 0;
   /** @internal scheduling order: breaks ties between equal deadlines */
   seq = 0;
   /** @internal the bucket holding the timer while it is pending */
@@ -65,21 +64,25 @@ export class Timer {
   readonly durationKey: number | undefined;
   readonly #queue: TimerQueue;
   readonly #callback: TimerCallback;
-  #ref: boolean;
 
   /** @internal made by `Reactor.after/every/at` */
   constructor(queue: TimerQueue, callback: TimerCallback, delayMs: number, intervalMs: number, ref: boolean, relative: boolean) {
+    super(queue.core, 'timer', undefined, ref);
     this.#queue = queue;
     this.#callback = callback;
     this.delayMs = delayMs;
     this.intervalMs = intervalMs;
     this.durationKey = relative ? (intervalMs > 0 ? intervalMs : delayMs) : undefined;
-    this.#ref = ref;
   }
 
-  /** Whether the timer is scheduled. */
+  /** The deadline (ms on the timer's clock) while pending. */
+  get deadline(): number {
+    return this.due;
+  }
+
+  /** Whether the timer is scheduled (the same as `active`). */
   get pending(): boolean {
-    return this.bucket !== undefined;
+    return this.active;
   }
 
   /** The clock the timer follows. */
@@ -98,32 +101,19 @@ export class Timer {
     return this;
   }
 
-  /** Make the pending timer keep the loop alive again (the default). */
-  ref(): this {
-    if (!this.#ref) {
-      this.#ref = true;
-      if (this.pending) this.#queue.core.addRefs(1);
-    }
-    return this;
-  }
-
-  /** Let the loop end while this timer is still pending. */
-  unref(): this {
-    if (this.#ref) {
-      this.#ref = false;
-      if (this.pending) this.#queue.core.addRefs(-1);
-    }
-    return this;
-  }
-
-  /** Whether the timer keeps the loop alive while pending. */
-  hasRef(): boolean {
-    return this.#ref;
+  /** `cancel()`; also what `Reactor.close()` does to a pending timer. */
+  dispose(): void {
+    this.cancel();
   }
 
   /** @internal */
   fire(): void {
     this.#callback(this);
+  }
+
+  /** @internal the queue links or unlinks the timer */
+  setPending(pending: boolean): void {
+    this.setActive(pending);
   }
 }
 
@@ -144,21 +134,18 @@ export class TimerBucket implements HeapEntry {
   constructor(readonly key: number | undefined) {}
 }
 
-const inOrder = (a: Timer, deadline: number): boolean => a.deadline <= deadline;
+const inOrder = (a: Timer, deadline: number): boolean => a.due <= deadline;
 
 /**
  * All timers of one clock on one timerfd: a heap of buckets, and the fd armed
  * for the earliest deadline only (re-armed when that changes), so a million
  * timers cost one fd and one settime per change of the head.
  */
-export class TimerQueue implements Dispatchable {
-  readonly core: LoopCore;
+export class TimerQueue extends Source {
   readonly clock: TimerClock;
   readonly #heap = new TimerHeap<TimerBucket>();
   readonly #byDuration = new Map<number, TimerBucket>();
-  #size = 0;
   #timerfd: TimerFd | undefined;
-  #token = 0;
   #armed = Number.NaN;
   #seq = 0;
   #dirty = false;
@@ -167,14 +154,11 @@ export class TimerQueue implements Dispatchable {
   readonly #slackMs: number;
 
   constructor(core: LoopCore, clock: TimerClock, slackMs = 0) {
-    this.core = core;
+    // The queue's timerfd never keeps the loop alive: its ref'ed timers do.
+    super(core, 'timer', `${clock} timers`, false);
     this.clock = clock;
     this.#slackMs = slackMs;
-  }
-
-  /** How many timers are pending. */
-  get size(): number {
-    return this.#size;
+    core.register(this, undefined, 0, true);
   }
 
   /** Milliseconds on this queue's clock (monotonic: Node's hrtime base, which is CLOCK_MONOTONIC). */
@@ -193,9 +177,8 @@ export class TimerQueue implements Dispatchable {
   schedule(timer: Timer, deadline: number): void {
     if (this.core.closed) throw new ReactorClosedError('timer');
     if (timer.pending) this.#unlink(timer);
-    else if (timer.hasRef()) this.core.addRefs(1);
-    this.#size++;
-    timer.deadline = deadline;
+    else timer.setPending(true);
+    timer.due = deadline;
     timer.seq = this.#seq++;
     this.#append(timer);
     this.#changed();
@@ -204,8 +187,7 @@ export class TimerQueue implements Dispatchable {
   cancel(timer: Timer): void {
     if (!timer.pending) return;
     this.#unlink(timer);
-    this.#size--;
-    if (timer.hasRef()) this.core.addRefs(-1);
+    timer.setPending(false);
     this.#changed();
   }
 
@@ -215,7 +197,7 @@ export class TimerQueue implements Dispatchable {
     if (key !== undefined) {
       bucket = this.#byDuration.get(key);
       if (bucket === undefined) this.#byDuration.set(key, (bucket = new TimerBucket(key)));
-      else if (bucket.tail !== undefined && !inOrder(bucket.tail, timer.deadline)) bucket = undefined;
+      else if (bucket.tail !== undefined && !inOrder(bucket.tail, timer.due)) bucket = undefined;
     }
     bucket ??= new TimerBucket(undefined);
     timer.bucket = bucket;
@@ -223,7 +205,7 @@ export class TimerQueue implements Dispatchable {
     timer.prev = bucket.tail;
     if (bucket.tail === undefined) {
       bucket.head = bucket.tail = timer;
-      bucket.deadline = timer.deadline;
+      bucket.deadline = timer.due;
       bucket.seq = timer.seq;
       this.#heap.push(bucket);
     } else {
@@ -243,7 +225,7 @@ export class TimerQueue implements Dispatchable {
         this.#heap.remove(bucket);
         if (bucket.key !== undefined && this.#byDuration.get(bucket.key) === bucket) this.#byDuration.delete(bucket.key);
       } else {
-        bucket.deadline = next.deadline;
+        bucket.deadline = next.due;
         bucket.seq = next.seq;
         this.#heap.update(bucket);
       }
@@ -274,7 +256,7 @@ export class TimerQueue implements Dispatchable {
     const fd = this.#ensureFd();
     // A deadline past MAX_ARM_NS (after(Number.MAX_SAFE_INTEGER), at(1e300))
     // arms the timerfd for MAX_ARM_NS instead: the kernel takes nothing past
-    // 2^64-1 ns (the loop died on a RangeError from inside flush), and when
+    // 2^64-1 ns (and a RangeError here would end the loop), and when
     // that wake comes the deadline is not due, so the queue just re-arms.
     if (this.clock === 'monotonic') {
       // Relative arming: never early, because the deadline was computed from
@@ -290,13 +272,21 @@ export class TimerQueue implements Dispatchable {
 
   #ensureFd(): TimerFd {
     if (this.#timerfd === undefined) {
-      this.#timerfd = new TimerFd(this.clock);
-      this.#token = this.core.register(this.#timerfd.fd, EPOLLIN, this);
+      const timerfd = new TimerFd(this.clock);
+      try {
+        // The queue is in the registry already; now its fd joins the epoll set.
+        this.core.deregister(this);
+        this.core.register(this, timerfd.fd, EPOLLIN, true);
+      } catch (error) {
+        timerfd.close();
+        throw error;
+      }
+      this.#timerfd = timerfd;
     }
     return this.#timerfd;
   }
 
-  dispatch(): void {
+  override dispatch(): void {
     const fd = this.#timerfd;
     if (fd === undefined) return;
     try {
@@ -318,18 +308,17 @@ export class TimerQueue implements Dispatchable {
     const core = this.core;
     for (;;) {
       const timer = heap.peek()?.head;
-      if (timer === undefined || timer.deadline > now || timer.seq >= limitSeq) break;
+      if (timer === undefined || timer.due > now || timer.seq >= limitSeq) break;
       this.#unlink(timer);
       if (timer.intervalMs > 0) {
-        let next = timer.deadline + timer.intervalMs;
+        let next = timer.due + timer.intervalMs;
         // After a stall, skip the missed beats instead of firing a burst.
         if (next <= now) next = now + timer.intervalMs;
-        timer.deadline = next;
+        timer.due = next;
         timer.seq = this.#seq++;
         this.#append(timer);
       } else {
-        this.#size--;
-        if (timer.hasRef()) core.addRefs(-1);
+        timer.setPending(false);
       }
       core.counters.timersFired++;
       try {
@@ -342,22 +331,16 @@ export class TimerQueue implements Dispatchable {
     this.#dirty = true;
   }
 
-  close(): void {
-    if (this.#timerfd !== undefined) {
-      this.core.unregister(this.#token);
-      this.#timerfd.close();
-      this.#timerfd = undefined;
-    }
+  /** `Reactor.close()`: every pending timer is cancelled and the timerfd closed. */
+  dispose(): void {
+    this.core.deregister(this);
+    this.#timerfd?.close();
+    this.#timerfd = undefined;
     let bucket: TimerBucket | undefined;
     while ((bucket = this.#heap.peek()) !== undefined) {
       const timer = bucket.head!;
       this.#unlink(timer);
-      this.#size--;
-      if (timer.hasRef()) this.core.addRefs(-1);
+      timer.setPending(false);
     }
   }
-}
-
-export function validateDelay(ms: unknown, name: string): number {
-  return validateNonNegative(ms, name);
 }

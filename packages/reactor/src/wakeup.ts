@@ -1,7 +1,7 @@
 import { deserialize, serialize } from 'node:v8';
-import { EPOLLIN, EventFd, SystemError } from '@reactor/fds';
-import { rawLibc, validateInteger } from '@reactor/fds/internal';
-import type { Dispatchable, LoopCore } from './source';
+import { EPOLLIN, EventFd, InvalidArgTypeError, InvalidArgValueError, OutOfRangeError } from '@reactor/fds';
+import { checkWouldBlock, rawLibc, validateInteger } from '@reactor/fds/internal';
+import { Source, type LoopCore } from './source';
 
 /**
  * What a worker thread needs to wake a loop: the loop's eventfd number and
@@ -89,7 +89,7 @@ export class Waker {
   constructor(handle: WakeupHandle) {
     // Checked by tag, not instanceof: the buffer may come from another realm (a vm context, a worker).
     if (handle === null || typeof handle !== 'object' || Object.prototype.toString.call(handle.shared) !== '[object SharedArrayBuffer]') {
-      throw new TypeError('handle must be a WakeupHandle from Reactor.wakeupHandle()');
+      throw new InvalidArgTypeError('handle must be a WakeupHandle from Reactor.wakeupHandle()');
     }
     this.#fd = validateInteger(handle.eventfd, 'handle.eventfd', 0, 0x7fffffff);
     this.#state = new Int32Array(handle.shared, 0, HEADER_BYTES / 4);
@@ -110,14 +110,14 @@ export class Waker {
       // Count ourselves in before the check that guards the write: the loop
       // sets CLOSED, then waits for WRITERS to drain before close(2). Both
       // sides are sequentially consistent atomics, so either we see CLOSED or
-      // the loop sees us. Without this, a wake checked just before the close
-      // wrote 8 bytes into whatever fd reused the number (seen in tests).
+      // the loop sees us; otherwise a wake checked just before the close
+      // could write 8 bytes into whatever fd reuses the number.
       Atomics.add(state, WRITERS, 1);
       try {
         if (Atomics.load(state, CLOSED) === 1) return false;
         const r = rawLibc().write(this.#fd, this.#one, 8);
         // EAGAIN means the counter is already huge: the loop will wake anyway.
-        if (r < 0 && r !== -11) throw new SystemError('write', -r, { fd: this.#fd });
+        checkWouldBlock(r, 'write', { fd: this.#fd });
       } finally {
         if (Atomics.sub(state, WRITERS, 1) === 1) Atomics.notify(state, WRITERS);
       }
@@ -136,11 +136,11 @@ export class Waker {
       bytes = serialize(value);
     } catch (error) {
       // A DOMException (DataCloneError) would not say which argument was wrong.
-      throw new TypeError(`value must be structured-cloneable: ${(error as Error).message}`, { cause: error });
+      throw new InvalidArgValueError(`value must be structured-cloneable: ${(error as Error).message}`, { cause: error });
     }
     const state = this.#state;
     const ring = this.#ring;
-    if (bytes.length + 4 > ring.length) throw new RangeError(`message of ${bytes.length} bytes is larger than the wake-up ring (${ring.length - 4})`);
+    if (bytes.length + 4 > ring.length) throw new OutOfRangeError(`message of ${bytes.length} bytes is larger than the wake-up ring (${ring.length - 4})`);
     if (Atomics.load(state, CLOSED) === 1) return false;
     lock(state);
     try {
@@ -168,8 +168,7 @@ export class Waker {
 export type MessageHandler = (message: unknown) => void;
 
 /** The loop side: one eventfd per loop, read once per turn however many wakes came. */
-export class WakeupChannel implements Dispatchable {
-  readonly #core: LoopCore;
+export class WakeupChannel extends Source {
   readonly #eventfd: EventFd;
   readonly #shared: SharedArrayBuffer;
   readonly #state: Int32Array;
@@ -177,16 +176,20 @@ export class WakeupChannel implements Dispatchable {
   readonly #handlers = new Set<MessageHandler>();
   readonly #wakeHandlers = new Set<() => void>();
   readonly #onStop: () => void;
-  #token: number;
 
   constructor(core: LoopCore, ringBytes: number, onStop: () => void) {
-    this.#core = core;
+    super(core, 'wakeup', 'eventfd', false);
     this.#onStop = onStop;
-    this.#eventfd = new EventFd(0);
     this.#shared = new SharedArrayBuffer(HEADER_BYTES + ringBytes);
     this.#state = new Int32Array(this.#shared, 0, HEADER_BYTES / 4);
     this.#ring = new Uint8Array(this.#shared, HEADER_BYTES);
-    this.#token = core.register(this.#eventfd.fd, EPOLLIN, this);
+    this.#eventfd = new EventFd(0);
+    try {
+      core.register(this, this.#eventfd.fd, EPOLLIN, true);
+    } catch (error) {
+      this.#eventfd.close();
+      throw error;
+    }
   }
 
   get handle(): WakeupHandle {
@@ -203,19 +206,19 @@ export class WakeupChannel implements Dispatchable {
     return () => this.#wakeHandlers.delete(handler);
   }
 
-  dispatch(): void {
+  override dispatch(): void {
     this.#eventfd.tryRead();
     // Clear before draining: a post that lands after the drain must wake us again.
     Atomics.store(this.#state, PENDING, 0);
-    this.#core.counters.wakeups++;
+    this.core.counters.wakeups++;
     if (Atomics.exchange(this.#state, STOP, 0) === 1) this.#onStop();
     for (const message of this.#drain()) {
-      this.#core.counters.messages++;
+      this.core.counters.messages++;
       for (const handler of this.#handlers) {
         try {
           handler(message);
         } catch (error) {
-          this.#core.reportError(error, { kind: 'wakeup', description: 'message handler' });
+          this.core.reportError(error, { kind: 'wakeup', description: 'message handler' });
         }
       }
     }
@@ -223,7 +226,7 @@ export class WakeupChannel implements Dispatchable {
       try {
         handler();
       } catch (error) {
-        this.#core.reportError(error, { kind: 'wakeup', description: 'wake handler' });
+        this.core.reportError(error, { kind: 'wakeup', description: 'wake handler' });
       }
     }
   }
@@ -254,12 +257,11 @@ export class WakeupChannel implements Dispatchable {
     return chunks.map((c) => deserialize(c));
   }
 
-  close(): void {
-    if (this.#token === 0) return;
+  dispose(): void {
+    if (this.#eventfd.closed) return;
     const state = this.#state;
     Atomics.store(state, CLOSED, 1);
-    this.#core.unregister(this.#token);
-    this.#token = 0;
+    this.core.deregister(this);
     // A waker that counted itself in before CLOSED was set may still write:
     // the number must stay ours until it has. Its write is one syscall; the
     // bound only matters for a thread terminated in between (it never writes).

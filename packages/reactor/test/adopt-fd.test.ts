@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AF_INET, AF_UNIX, SOCK_DGRAM, SOCK_STREAM, encodeSockaddr, rawLibc, Socket } from '@reactor/fds';
+import { AF_INET, AF_UNIX, SOCK_DGRAM, SOCK_STREAM, encodeSockaddr, Socket } from '@reactor/fds';
+import { rawLibc } from '@reactor/fds/internal';
 import { Reactor } from '@reactor/reactor';
 import { bindingName, expectNoFdLeaks, quietLogger } from './helpers';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { EPOLLIN, EventFd } from '@reactor/fds';
 import { Cluster, Connection, Reactor, ReactorClosedError, toDuplex, Waker } from '@reactor/reactor';
-import { expectTyped, RUNS } from '../../fds/test/property-helpers';
+import { expectTyped, RUNS } from '@reactor/testing';
 import { bindingName, expectNoFdLeaks, quietLogger } from './helpers';
 
 expectNoFdLeaks();

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { EPOLLIN, EventFd, SystemError } from '@reactor/fds';
 import { Reactor, type IoWatch } from '@reactor/reactor';
-import { RUNS } from '../../fds/test/property-helpers';
+import { RUNS } from '@reactor/testing';
 import { bindingName, expectNoFdLeaks, quietLogger } from './helpers';
 
 expectNoFdLeaks();

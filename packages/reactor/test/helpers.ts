@@ -9,8 +9,7 @@ export const fixture = (name: string): string => join(__dirname, 'fixtures', nam
 /** A silent logger for loops whose errors a test inspects itself. */
 export const quietLogger = pino({ level: 'silent' });
 
-// One fd-leak check for the whole project: the fds package's.
-export { expectNoFdLeaks, openFds, sleep } from '../../fds/test/helpers';
+export { expectNoFdLeaks, openFds, sleep } from '@reactor/testing';
 
 /** A child node process whose stdout is collected line by line. */
 export class ChildUnderTest {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { ClosedFdError, SystemError } from '@reactor/fds';
 import { Reactor, type Connection } from '@reactor/reactor';
-import { RUNS } from '../../fds/test/property-helpers';
+import { RUNS } from '@reactor/testing';
 import { bindingName, expectNoFdLeaks, quietLogger } from './helpers';
 
 expectNoFdLeaks();

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { Reactor, type Connection } from '@reactor/reactor';
-import { RUNS } from '../../fds/test/property-helpers';
+import { RUNS } from '@reactor/testing';
 import { bindingName, expectNoFdLeaks, quietLogger } from './helpers';
 
 expectNoFdLeaks();

@@ -1,4 +1,4 @@
-import { getpid } from '@reactor/fds';
+import { getpid, InvalidArgTypeError } from '@reactor/fds';
 import { describeValue, validateOptions } from '@reactor/fds/internal';
 
 /** Where the systemd variables are read from; tests and supervisors pass their own. */
@@ -18,7 +18,7 @@ export function ownPid(): number {
 export function envFrom<T extends EnvOptions>(options: unknown): { opts: Partial<T>; env: NodeJS.ProcessEnv } {
   const opts = validateOptions<T>(options);
   const env: unknown = opts.env ?? process.env;
-  if (env === null || typeof env !== 'object') throw new TypeError(`options.env must be an object; got ${describeValue(env)}`);
+  if (env === null || typeof env !== 'object') throw new InvalidArgTypeError(`options.env must be an object; got ${describeValue(env)}`);
   return { opts, env: env as NodeJS.ProcessEnv };
 }
 

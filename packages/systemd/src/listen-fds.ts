@@ -1,7 +1,4 @@
-import {
-  decodeSockaddr, setCloseOnExec, SOCKADDR_STORAGE_SIZE, SocketKindError, socketInfo, describeSocket, SystemError,
-  type SocketAddress, type SocketInfo,
-} from '@reactor/fds';
+import { decodeSockaddr, setCloseOnExec, SOCKADDR_STORAGE_SIZE, SocketKindError, socketInfo, describeSocket, SystemError, type SocketAddress, type SocketInfo, InvalidArgTypeError } from '@reactor/fds';
 import { describeValue, rawLibc } from '@reactor/fds/internal';
 import { envFrom, ownPid, parseUnsigned, type EnvOptions } from './env';
 import { SystemdError } from './errors';
@@ -46,7 +43,7 @@ const ALL_KINDS: readonly ListenFdKind[] = ['tcp', 'unix', 'udp', 'other'];
 
 function validateKinds(value: unknown): readonly ListenFdKind[] {
   if (!Array.isArray(value) || value.length === 0 || !value.every((k) => ALL_KINDS.includes(k as ListenFdKind))) {
-    throw new TypeError(`options.accept must be a non-empty array of ${ALL_KINDS.join(', ')}; got ${describeValue(value)}`);
+    throw new InvalidArgTypeError(`options.accept must be a non-empty array of ${ALL_KINDS.join(', ')}; got ${describeValue(value)}`);
   }
   return value as ListenFdKind[];
 }

@@ -1,4 +1,4 @@
-import { clockNow, Socket, SystemError, type FdToSend, type SocketAddress } from '@reactor/fds';
+import { clockNow, Socket, SystemError, type FdToSend, type SocketAddress, InvalidArgTypeError } from '@reactor/fds';
 import { describeValue } from '@reactor/fds/internal';
 import { SystemdError } from './errors';
 import { envFrom, type EnvOptions } from './env';
@@ -12,7 +12,7 @@ const EAGAIN = 11;
  * addresses (systemd in a VM host) are refused with ERR_REACTOR_NOTIFY_SOCKET.
  */
 export function notifyAddress(env: NodeJS.ProcessEnv = process.env): SocketAddress | undefined {
-  if (env === null || typeof env !== 'object') throw new TypeError(`env must be an object; got ${describeValue(env)}`);
+  if (env === null || typeof env !== 'object') throw new InvalidArgTypeError(`env must be an object; got ${describeValue(env)}`);
   const value: unknown = env.NOTIFY_SOCKET;
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string' || value.includes('\0')) {

@@ -1,9 +1,8 @@
 import fc from 'fast-check';
 import { Reactor } from '@reactor/reactor';
 import { formatNotifyState, listenFds, notify, notifyAddress, startWatchdog, watchdogEnabled, type NotifyState } from '@reactor/systemd';
-import { quietLogger } from '../../reactor/test/helpers';
-import { expectTyped, RUNS } from '../../fds/test/property-helpers';
-import { binding, expectNoFdLeaks, NotifyReceiver } from './helpers';
+import { expectTyped, RUNS } from '@reactor/testing';
+import { binding, expectNoFdLeaks, NotifyReceiver, quietLogger } from './helpers';
 
 expectNoFdLeaks();
 

@@ -1,9 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Socket } from '@reactor/fds';
+import { bindingName, Socket } from '@reactor/fds';
 
-export { expectNoFdLeaks, openFds, sleep, binding } from '../../fds/test/helpers';
+export { expectNoFdLeaks, openFds, sleep } from '@reactor/testing';
+
+/** The binding the suite runs under, for test titles. */
+export const binding = bindingName();
+
+/** No logging from the loops these tests make. */
+export const quietLogger = false as const;
 
 export const fixture = (name: string): string => join(__dirname, 'fixtures', name);
 

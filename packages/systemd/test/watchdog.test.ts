@@ -1,8 +1,7 @@
 import { EPOLLIN } from '@reactor/fds';
 import { Reactor } from '@reactor/reactor';
 import { startWatchdog, watchdogEnabled } from '@reactor/systemd';
-import { quietLogger } from '../../reactor/test/helpers';
-import { binding, expectNoFdLeaks, NotifyReceiver } from './helpers';
+import { binding, expectNoFdLeaks, NotifyReceiver, quietLogger } from './helpers';
 
 expectNoFdLeaks();
 

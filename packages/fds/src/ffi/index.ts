@@ -2,10 +2,11 @@ import { createFfiRsLibc } from './ffi-rs';
 import { createKoffiLibc } from './koffi';
 import type { BindingName, Libc } from './types';
 import { describeValue } from '../validate';
+import { EINTR } from '../errno';
+import { InvalidArgTypeError, InvalidStateError, OutOfRangeError } from '../errors';
 
 export type { BindingName, Libc } from './types';
 
-const EINTR = 4;
 const BINDINGS: readonly BindingName[] = ['ffi-rs', 'koffi'];
 let active: Libc | undefined;
 let chosen: BindingName | undefined;
@@ -62,7 +63,7 @@ function isBindingName(value: unknown): value is BindingName {
 export function bindingFromEnv(env: NodeJS.ProcessEnv = process.env): BindingName {
   const value = env.REACTOR_FFI;
   if (value === undefined || value === '') return 'ffi-rs';
-  if (!isBindingName(value)) throw new RangeError(`REACTOR_FFI must be one of ${BINDINGS.join(', ')}; got ${describeValue(value)}`);
+  if (!isBindingName(value)) throw new OutOfRangeError(`REACTOR_FFI must be one of ${BINDINGS.join(', ')}; got ${describeValue(value)}`);
   return value;
 }
 
@@ -71,9 +72,9 @@ export function bindingFromEnv(env: NodeJS.ProcessEnv = process.env): BindingNam
  * another binding throw: fds made through one binding stay with it).
  */
 export function useBinding(name: BindingName): void {
-  if (!isBindingName(name)) throw new TypeError(`binding must be one of ${BINDINGS.join(', ')}; got ${describeValue(name)}`);
+  if (!isBindingName(name)) throw new InvalidArgTypeError(`binding must be one of ${BINDINGS.join(', ')}; got ${describeValue(name)}`);
   if (active !== undefined && active.name !== name) {
-    throw new Error(`the ${active.name} binding is already in use; choose the binding before making any fd`);
+    throw new InvalidStateError(`the ${active.name} binding is already in use; choose the binding before making any fd`);
   }
   chosen = name;
 }

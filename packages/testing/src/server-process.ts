@@ -1,10 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
-
-/** The examples run as `pnpm --silent example …` does: `node examples/dist/run.js …`. */
-export const RUN = join(__dirname, '..', 'dist', 'run.js');
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -15,9 +11,13 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Start `run.js name --port 0 …` (REACTOR_FFI passes through the environment) and read its port. */
-export async function startServer(name: string, extra: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [RUN, name, '--port', '0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Start `node …args` (REACTOR_FFI passes through the environment) and read
+ * the port from the first 'listening on host:port' it prints; `name` is for
+ * error messages.
+ */
+export async function startNodeServer(args: string[], name: string): Promise<ServerProcess> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));

@@ -1,11 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { EPOLLIN, Socket, type FileDescriptor, type SocketAddress } from '@reactor/fds';
+import { EPOLLIN, InvalidArgValueError, Socket, type FileDescriptor, type SocketAddress } from '@reactor/fds';
 import { validateBuffer, validateInteger, validateOptions, validateIpAddress } from '@reactor/fds/internal';
-import type { IoWatch } from './io-watch';
+import type { IoWatch } from '../io-watch';
+import type { Reactor } from '../reactor';
 import { adoptable } from './adopt-option';
-import { trackOwned, untrackOwned } from './owned';
-import { loopReadBuffer } from './read-buffer';
-import type { Reactor } from './reactor';
+import { openSocket } from './socket-setup';
 
 /** Options of `Reactor.udp()`. */
 export interface UdpBindOptions {
@@ -30,10 +29,10 @@ export interface UdpBindOptions {
 export interface UdpEvents {
   /** A datagram; like stream data, the Buffer is valid only during the handler. */
   message: [data: Buffer, from: SocketAddress];
-  /** Receiving failed; the socket closes. */
+  /** Receiving failed (an ICMP error on a connected socket, a broken fd); the socket is closed and 'close' follows. */
   error: [error: Error];
-  /** The socket is closed. */
-  close: [];
+  /** The socket is closed; `hadError` tells whether a receive error caused it. */
+  close: [hadError: boolean];
 }
 
 /**
@@ -74,29 +73,30 @@ export class UdpSocket extends EventEmitter<UdpEvents> {
     const host = opts.host === undefined ? '127.0.0.1' : validateIpAddress(opts.host, 'options.host');
     const v6 = host.includes(':');
     const port = opts.port === undefined ? 0 : validateInteger(opts.port, 'options.port', 0, 65535);
-    // Checked: a NaN or negative count read no datagram at all, silently.
+    // A NaN or negative count would read no datagram at all, silently.
     this.#maxReads = opts.maxReadsPerTurn === undefined ? 64 : validateInteger(opts.maxReadsPerTurn, 'options.maxReadsPerTurn', 1, 65536);
     let socket: Socket;
     if (opts.fd !== undefined) {
       if (opts.host !== undefined || opts.port !== undefined || opts.reusePort !== undefined) {
-        throw Object.assign(new TypeError('options.fd is a bound socket: give no host, port or reusePort with it'), { code: 'ERR_INVALID_ARG_VALUE' });
+        throw new InvalidArgValueError('options.fd is a bound socket: give no host, port or reusePort with it');
       }
       socket = Socket.adopt(adoptable(opts.fd), { kinds: ['udp4', 'udp6'], name: 'options.fd' });
     } else {
-      socket = Socket.create(v6 ? 'udp6' : 'udp4');
-      try {
-        if (opts.reusePort) socket.setReusePort(true);
-        socket.bind({ family: v6 ? 'ipv6' : 'ipv4', address: host, port });
-      } catch (error) {
-        socket.close();
-        throw error;
-      }
+      socket = openSocket(v6 ? 'udp6' : 'udp4', (s) => {
+        if (opts.reusePort) s.setReusePort(true);
+        s.bind({ family: v6 ? 'ipv6' : 'ipv4', address: host, port });
+      });
     }
     this.socket = socket;
     this.loop = loop;
-    this.#buffer = loopReadBuffer(loop);
-    this.#watch = loop.watch(socket, EPOLLIN, () => this.#read(), { description: 'udp' });
-    trackOwned(loop, this);
+    this.#buffer = loop.readBuffer();
+    try {
+      // A loop closed with the socket open closes it (its fd goes with the loop).
+      this.#watch = loop.watch(socket, EPOLLIN, () => this.#read(), { description: 'udp', onLoopClose: () => this.close() });
+    } catch (error) {
+      socket.close();
+      throw error;
+    }
   }
 
   /** The bound address (with the port the kernel picked). */
@@ -116,7 +116,9 @@ export class UdpSocket extends EventEmitter<UdpEvents> {
       try {
         got = this.socket.recvFrom(this.#buffer);
       } catch (error) {
-        this.emit('error', error as Error);
+        // The fd stays readable (level-triggered) while the error lasts:
+        // reading on would report it on every turn, so the socket closes.
+        this.#close(error as Error);
         return;
       }
       if (got === null) return;
@@ -126,12 +128,21 @@ export class UdpSocket extends EventEmitter<UdpEvents> {
 
   /** Close the socket ('close' follows). */
   close(): void {
+    this.#close(undefined);
+  }
+
+  #close(error: Error | undefined): void {
     if (this.#closed) return;
     this.#closed = true;
-    untrackOwned(this.loop, this);
     this.#watch.remove();
     this.socket.close();
-    this.emit('close');
+    if (error !== undefined) this.emit('error', error);
+    this.emit('close', error !== undefined);
+  }
+
+  /** Whether the socket is closed. */
+  get closed(): boolean {
+    return this.#closed;
   }
 
   /** The same as `close()`. */

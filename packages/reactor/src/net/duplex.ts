@@ -1,4 +1,5 @@
 import { Duplex } from 'node:stream';
+import { InvalidArgTypeError, ReactorError } from '@reactor/fds';
 import { describeValue } from '@reactor/fds/internal';
 import { Connection } from './connection';
 
@@ -9,14 +10,14 @@ import { Connection } from './connection';
  * read buffer, because streams keep chunks.
  */
 export function toDuplex(connection: Connection): Duplex {
-  if (!(connection instanceof Connection)) throw new TypeError(`connection must be a Connection; got ${describeValue(connection)}`);
+  if (!(connection instanceof Connection)) throw new InvalidArgTypeError(`connection must be a Connection; got ${describeValue(connection)}`);
   let pendingWriteCallback: ((error?: Error | null) => void) | undefined;
   const duplex = new Duplex({
     read() {
       connection.resume();
     },
     write(chunk: Buffer, _encoding, callback) {
-      if (connection.destroyed) return callback(new Error('connection destroyed'));
+      if (connection.destroyed) return callback(destroyedError());
       if (connection.write(chunk)) callback();
       else pendingWriteCallback = callback;
     },
@@ -24,14 +25,14 @@ export function toDuplex(connection: Connection): Duplex {
       // Finished only when the queue is in the kernel and the FIN is out:
       // calling back sooner lets pipeline() destroy the connection (and
       // drop the queue) before the last bytes are sent.
-      if (connection.destroyed) return callback(new Error('connection destroyed'));
+      if (connection.destroyed) return callback(destroyedError());
       const onFinish = () => {
         connection.off('close', onClose);
         callback();
       };
       const onClose = () => {
         connection.off('finish', onFinish);
-        callback(new Error('connection closed before its queue was sent'));
+        callback(new ReactorError('ERR_STREAM_PREMATURE_CLOSE', 'connection closed before its queue was sent'));
       };
       connection.once('finish', onFinish);
       connection.once('close', onClose);
@@ -55,8 +56,13 @@ export function toDuplex(connection: Connection): Duplex {
   connection.on('close', () => {
     const callback = pendingWriteCallback;
     pendingWriteCallback = undefined;
-    callback?.(new Error('connection closed'));
+    callback?.(new ReactorError('ERR_STREAM_PREMATURE_CLOSE', 'connection closed'));
     if (!duplex.destroyed && duplex.readableEnded) duplex.destroy();
   });
   return duplex;
+}
+
+/** Node's code for a write to a destroyed stream. */
+function destroyedError(): Error {
+  return new ReactorError('ERR_STREAM_DESTROYED', 'connection destroyed');
 }

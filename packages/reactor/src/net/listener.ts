@@ -1,13 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { EPOLLIN, Socket, SystemError, type FileDescriptor, type SocketAddress } from '@reactor/fds';
-import { validateInteger, validateOptions, validateIpAddress } from '@reactor/fds/internal';
+import { EADDRINUSE, ECONNABORTED, ECONNREFUSED, EINTR, EMFILE, ENFILE, ENOBUFS, ENOMEM, ENOSPC, EPROTO } from '@reactor/fds/internal';
+import { validateFunction, validateInteger, validateOptions, validateIpAddress } from '@reactor/fds/internal';
+import type { IoWatch } from '../io-watch';
+import type { Reactor } from '../reactor';
+import type { Timer } from '../timers';
 import { adoptable } from './adopt-option';
 import { Connection, connectionOptionsFrom, type ConnectionOptions } from './connection';
-import type { IoWatch } from './io-watch';
-import { trackOwned, untrackOwned } from './owned';
-import type { Reactor } from './reactor';
-import type { Timer } from './timers';
+import { openSocket } from './socket-setup';
 
 /** `Reactor.listen()` on a TCP port. */
 export interface ListenTcpOptions extends ConnectionOptions {
@@ -63,11 +64,12 @@ export interface ListenerEvents {
   close: [];
 }
 
-const EMFILE = 24;
-const ENFILE = 23;
-const ENOBUFS = 105;
-const ENOMEM = 12;
-const RETRYABLE_ACCEPT = new Set([103 /* ECONNABORTED */, 71 /* EPROTO */, 4 /* EINTR */]);
+/** accept(2) failures that concern one connection only: take the next. */
+const RETRYABLE_ACCEPT = new Set([ECONNABORTED, EPROTO, EINTR]);
+/** accept(2) or registration failures for lack of resources: pause and retry later. */
+const OUT_OF_RESOURCES = new Set([EMFILE, ENFILE, ENOBUFS, ENOMEM]);
+/** Making the Connection can also hit epoll's max_user_watches limit (ENOSPC). */
+const OUT_OF_RESOURCES_REGISTERING = new Set([EMFILE, ENFILE, ENOMEM, ENOSPC]);
 
 /**
  * A listening socket on a reactor. Accepts at most `maxAcceptsPerTurn`
@@ -117,6 +119,8 @@ export class Listener extends EventEmitter<ListenerEvents> {
     this.loop = loop;
     this.#maxAccepts = opts.maxAcceptsPerTurn === undefined ? 64 : validateInteger(opts.maxAcceptsPerTurn, 'options.maxAcceptsPerTurn', 1, 65536);
     const backlog = opts.backlog === undefined ? 511 : validateInteger(opts.backlog, 'options.backlog', 0, 65535);
+    // Every argument is checked before the socket exists: a bad one must not leave a bound port behind.
+    if (onConnection !== undefined) validateFunction(onConnection, 'onConnection');
     this.#connectionOptions = connectionOptionsFrom(opts);
     let socket: Socket;
     if (opts.fd !== undefined) {
@@ -127,36 +131,33 @@ export class Listener extends EventEmitter<ListenerEvents> {
       const abstract = path.startsWith('\0');
       if (opts.mode !== undefined) validateInteger(opts.mode, 'options.mode', 0, 0o7777);
       if (!abstract) removeStaleSocket(path);
-      socket = Socket.create('unix');
-      try {
-        socket.bind(abstract ? { family: 'unix', path: path.slice(1), abstract: true } : { family: 'unix', path });
+      socket = openSocket('unix', (s) => {
+        s.bind(abstract ? { family: 'unix', path: path.slice(1), abstract: true } : { family: 'unix', path });
         if (!abstract && opts.mode !== undefined) chmodSync(path, opts.mode);
-        socket.listen(backlog);
-      } catch (error) {
-        socket.close();
-        throw error;
-      }
+        s.listen(backlog);
+      });
       this.#unixPath = abstract ? undefined : path;
     } else {
       const port = validateInteger(opts.port, 'options.port', 0, 65535);
       const host = opts.host === undefined ? '127.0.0.1' : validateIpAddress(opts.host, 'options.host');
       const v6 = host.includes(':');
-      socket = Socket.create(v6 ? 'tcp6' : 'tcp4');
-      try {
-        socket.setReuseAddress(true);
-        if (opts.reusePort) socket.setReusePort(true);
-        if (v6 && opts.ipv6Only !== undefined) socket.setIpv6Only(opts.ipv6Only);
-        socket.bind({ family: v6 ? 'ipv6' : 'ipv4', address: host, port });
-        socket.listen(backlog);
-      } catch (error) {
-        socket.close();
-        throw error;
-      }
+      socket = openSocket(v6 ? 'tcp6' : 'tcp4', (s) => {
+        s.setReuseAddress(true);
+        if (opts.reusePort) s.setReusePort(true);
+        if (v6 && opts.ipv6Only !== undefined) s.setIpv6Only(opts.ipv6Only);
+        s.bind({ family: v6 ? 'ipv6' : 'ipv4', address: host, port });
+        s.listen(backlog);
+      });
     }
     this.socket = socket;
-    this.#watch = loop.watch(socket, EPOLLIN, () => this.#accept(), { description: 'listener' });
+    try {
+      // A loop closed with the listener open closes it (its fd goes with the loop).
+      this.#watch = loop.watch(socket, EPOLLIN, () => this.#accept(), { description: 'listener', onLoopClose: () => this.close() });
+    } catch (error) {
+      this.#removeSocket();
+      throw error;
+    }
     if (onConnection !== undefined) this.on('connection', onConnection);
-    trackOwned(loop, this);
   }
 
   /** The bound address (with the port the kernel picked for port 0). */
@@ -176,7 +177,7 @@ export class Listener extends EventEmitter<ListenerEvents> {
         client = this.socket.accept();
       } catch (error) {
         if (error instanceof SystemError && RETRYABLE_ACCEPT.has(-error.errno)) continue;
-        if (error instanceof SystemError && [EMFILE, ENFILE, ENOBUFS, ENOMEM].includes(-error.errno)) {
+        if (error instanceof SystemError && OUT_OF_RESOURCES.has(-error.errno)) {
           this.#pause(error);
           return;
         }
@@ -190,7 +191,7 @@ export class Listener extends EventEmitter<ListenerEvents> {
         connection = new Connection(this.loop, client, this.#connectionOptions);
       } catch (error) {
         client.close();
-        if (error instanceof SystemError && [EMFILE, ENFILE, ENOMEM, 28 /* ENOSPC: epoll max_user_watches */].includes(-error.errno)) {
+        if (error instanceof SystemError && OUT_OF_RESOURCES_REGISTERING.has(-error.errno)) {
           this.#pause(error);
           return;
         }
@@ -215,9 +216,13 @@ export class Listener extends EventEmitter<ListenerEvents> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    untrackOwned(this.loop, this);
     this.#retry?.cancel();
     this.#watch.remove();
+    this.#removeSocket();
+    this.emit('close');
+  }
+
+  #removeSocket(): void {
     this.socket.close();
     if (this.#unixPath !== undefined) {
       try {
@@ -226,7 +231,6 @@ export class Listener extends EventEmitter<ListenerEvents> {
         // already gone
       }
     }
-    this.emit('close');
   }
 
   /** The same as `close()`: a listener has nothing to flush. */
@@ -259,14 +263,14 @@ function removeStaleSocket(path: string): void {
   } catch {
     return;
   }
-  if (!stat.isSocket()) throw new SystemError('bind', 98 /* EADDRINUSE */, { path });
+  if (!stat.isSocket()) throw new SystemError('bind', EADDRINUSE, { path });
   const probe = Socket.create('unix');
   try {
     probe.connect({ family: 'unix', path });
     // Someone accepts there: a live server.
-    throw new SystemError('bind', 98 /* EADDRINUSE */, { path });
+    throw new SystemError('bind', EADDRINUSE, { path });
   } catch (error) {
-    if (error instanceof SystemError && error.code === 'ECONNREFUSED') unlinkSync(path);
+    if (error instanceof SystemError && error.errno === -ECONNREFUSED) unlinkSync(path);
     else throw error;
   } finally {
     probe.close();

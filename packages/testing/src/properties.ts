@@ -7,13 +7,16 @@ import { SystemError } from '@reactor/fds';
 /**
  * Runs per property. Pure codecs are cheap (microseconds per input); a
  * property that makes syscalls pays ~5-15 us per FFI call under ffi-rs
- * (FACTS §1), so it tries fewer inputs to keep every property file within a
+ * (docs/linux-and-node.md), so it tries fewer inputs to keep every property file within a
  * few seconds on the 2-core machines.
  */
 const scale = Number(process.env.PROPERTY_RUNS_SCALE ?? '1');
 if (!(scale > 0)) throw new RangeError(`PROPERTY_RUNS_SCALE must be a number > 0; got ${process.env.PROPERTY_RUNS_SCALE}`);
 /** `PROPERTY_RUNS_SCALE=20 pnpm exec jest …property` searches deeper (the suite runs with 1). */
 export const RUNS = { pure: Math.ceil(300 * scale), kernel: Math.ceil(60 * scale) } as const;
+
+/** The codes of a bad argument (the README's "Errors" table). */
+export const ARGUMENT_ERROR_CODES = ['ERR_INVALID_ARG_TYPE', 'ERR_INVALID_ARG_VALUE', 'ERR_OUT_OF_RANGE'];
 
 /**
  * `fn` must throw a TypeError or RangeError whose message starts with the
@@ -32,6 +35,7 @@ export function expectArgumentError(fn: () => unknown, name: string): void {
     throw new Error(`expected a TypeError or RangeError naming ${name}; got ${String(thrown)}`);
   }
   if (!thrown.message.includes(name)) throw new Error(`expected the error to name ${name}; got ${thrown.name}: ${thrown.message}`);
+  expect(ARGUMENT_ERROR_CODES).toContain((thrown as NodeJS.ErrnoException).code);
 }
 
 /** Whether `value` is a safe integer within [min, max] (what validateInteger accepts). */
@@ -72,6 +76,7 @@ export function expectTyped(fn: () => unknown, name: string, kernel?: string): u
       return undefined;
     }
     if (!(error instanceof TypeError || error instanceof RangeError)) throw new Error(`${name}: expected a TypeError/RangeError, got ${String(error)}`);
+    expect(ARGUMENT_ERROR_CODES).toContain((error as NodeJS.ErrnoException).code);
     if (!error.message.startsWith(name)) throw new Error(`the error does not start with the argument's name ${name}: ${error.message}`);
     return undefined;
   }

@@ -1,14 +1,9 @@
 import { EventEmitter } from 'node:events';
-import {
-  EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, Socket, SystemError,
-  type SocketAddress,
-} from '@reactor/fds';
-import { validateBuffer, validateFunction, validateInteger, validateNonNegative } from '@reactor/fds/internal';
-import type { IoWatch } from './io-watch';
-import { trackOwned, untrackOwned } from './owned';
-import { loopReadBuffer } from './read-buffer';
-import type { Reactor } from './reactor';
-import type { Timer } from './timers';
+import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, ReactorError, Socket, SystemError, type SocketAddress } from '@reactor/fds';
+import { ETIMEDOUT, validateBuffer, validateFunction, validateInteger, validateNonNegative } from '@reactor/fds/internal';
+import type { IoWatch } from '../io-watch';
+import type { Reactor } from '../reactor';
+import type { Timer } from '../timers';
 
 /** Per-connection settings, given to `listen()` or `connect()`. */
 export interface ConnectionOptions {
@@ -118,16 +113,19 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   /** Bytes the kernel took so far. */
   bytesWritten = 0;
 
-  /** @internal made by listeners and `connect()` */
+  /** Made by listeners and `connect()`, which register the socket with the loop. */
   constructor(loop: Reactor, socket: Socket, options: ConnectionOptions = {}) {
     super();
     this.loop = loop;
     this.socket = socket;
     this.highWaterMark = options.highWaterMark === undefined ? 64 * 1024 : validateInteger(options.highWaterMark, 'options.highWaterMark', 0, 2 ** 31);
-    this.#readBuffer = loopReadBuffer(loop);
-    this.#watch = loop.watch(socket, EPOLLIN | EPOLLRDHUP, (events) => this.#onEvents(events), { description: 'connection' });
+    this.#readBuffer = loop.readBuffer();
+    // A loop closed with the connection open destroys it (its fd goes with the loop).
+    this.#watch = loop.watch(socket, EPOLLIN | EPOLLRDHUP, (events) => this.#onEvents(events), {
+      description: 'connection',
+      onLoopClose: () => this.destroy(),
+    });
     if (options.idleTimeoutMs !== undefined) this.setIdleTimeout(options.idleTimeoutMs);
-    trackOwned(loop, this);
   }
 
   /** Bytes queued and not yet accepted by the kernel. */
@@ -203,7 +201,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (idleFor >= this.#idleMs) {
       this.#idleTimer = undefined;
       this.emit('timeout');
-      this.destroy(new SystemError('read', 110 /* ETIMEDOUT */, { fd: this.socket.fd }));
+      this.destroy(new SystemError('read', ETIMEDOUT, { fd: this.socket.fd }));
     } else {
       this.#idleTimer = this.loop.after(this.#idleMs - idleFor, () => this.#onIdleTimer(), { ref: false });
     }
@@ -241,11 +239,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
    */
   write(data: Uint8Array | string): boolean {
     if (this.#destroyed || this.#ending || this.#closing) {
-      const error = new Error(this.#destroyed ? 'write after the connection was destroyed' : 'write after end');
-      (error as NodeJS.ErrnoException).code = 'ERR_STREAM_WRITE_AFTER_END';
-      throw error;
+      throw new ReactorError('ERR_STREAM_WRITE_AFTER_END', this.#destroyed ? 'write after the connection was destroyed' : 'write after end');
     }
-    // validateBuffer: a number or a plain object threw Node's own TypeError about Buffer.from's "first argument".
+    // validateBuffer names `data` in the error (Buffer.from would speak of its "first argument").
     let chunk = typeof data === 'string' ? Buffer.from(data, 'utf8') : validateBuffer(data, 'data');
     if (chunk.length === 0) return this.#queuedBytes < this.highWaterMark;
     // A view of the loop's read buffer (echoing a 'data' chunk, relaying a
@@ -279,7 +275,6 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   destroy(error?: Error): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
-    untrackOwned(this.loop, this);
     this.#queue = [];
     this.#queuedBytes = 0;
     this.#idleTimer?.cancel();

@@ -3,7 +3,8 @@
  * module on it, report the loop's wake-up handle, and run until stopped.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Reactor } from './reactor';
+import { Reactor } from '../index';
+import { InvalidArgValueError } from '@reactor/fds';
 
 interface ClusterWorkerData {
   module: string;
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
   try {
     const imported = (await import(module)) as { default?: Setup | { setup?: Setup; default?: Setup }; setup?: Setup };
     const setup = imported.setup ?? (typeof imported.default === 'function' ? imported.default : imported.default?.setup ?? imported.default?.default);
-    if (typeof setup !== 'function') throw new TypeError(`${module} exports no setup function`);
+    if (typeof setup !== 'function') throw new InvalidArgValueError(`${module} exports no setup function`);
     cleanup = setup(loop, data, index);
   } catch (error) {
     // Close before reporting: the parent may end this thread as soon as the

@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { InvalidArgTypeError, OutOfRangeError, ReactorError } from '@reactor/fds';
 import { describeValue, rawLibc, validateInteger, validateOptions } from '@reactor/fds/internal';
-import { Waker, type WakeupHandle } from './wakeup';
+import { Waker, type WakeupHandle } from '../wakeup';
 
 /** Options of `Cluster.start()`. */
 export interface ClusterOptions {
@@ -61,17 +62,17 @@ export class Cluster {
 
   /**
    * Start the threads one after another: each has loaded the FFI binding and
-   * reported ready before the next starts (FACTS §1: concurrent first loads of
-   * ffi-rs in several workers corrupted its heap).
+   * reported ready before the next starts (concurrent first loads of ffi-rs
+   * in several workers corrupted its heap: see docs/linux-and-node.md).
    */
   static async start(options: ClusterOptions): Promise<Cluster> {
     const opts = validateOptions<ClusterOptions>(options);
     const threads = opts.threads === undefined ? availableParallelism() : validateInteger(opts.threads, 'options.threads', 1, 1024);
-    if (typeof opts.module !== 'string') throw new TypeError(`options.module must be a module path; got ${describeValue(opts.module)}`);
+    if (typeof opts.module !== 'string') throw new InvalidArgTypeError(`options.module must be a module path; got ${describeValue(opts.module)}`);
     const mode = opts.mode ?? 'thread';
-    if (mode !== 'thread' && mode !== 'node') throw new RangeError(`options.mode must be 'thread' or 'node'; got ${describeValue(mode)}`);
+    if (mode !== 'thread' && mode !== 'node') throw new OutOfRangeError(`options.mode must be 'thread' or 'node'; got ${describeValue(mode)}`);
     // The binding must be loaded in the main thread too: ffi-rs loaded only
-    // in workers crashed the process when they exited (FACTS §1).
+    // in workers crashed the process when they exited (docs/linux-and-node.md).
     rawLibc();
     const cluster = new Cluster();
     // At process exit (process.exit(), an uncaught exception) Node terminates
@@ -93,7 +94,7 @@ export class Cluster {
           });
           worker.once('error', (error) => resolve({ error: String(error) }));
         });
-        if (report.error !== undefined || report.ready === undefined) throw new Error(`cluster thread ${index} failed to start: ${report.error}`);
+        if (report.error !== undefined || report.ready === undefined) throw new ReactorError('ERR_REACTOR_CLUSTER_START', `cluster thread ${index} failed to start: ${report.error}`);
         cluster.#wakers.push(new Waker(report.ready.handle));
       }
     } catch (error) {

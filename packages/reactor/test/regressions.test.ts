@@ -1,15 +1,9 @@
 import { connect } from 'node:net';
 import { Reactor } from '@reactor/reactor';
 
-// Reactor bug found while writing the kv example (node run mode): a callback
-// deferred from inside a deferred callback is not run until some unrelated
-// fd event arrives. #requestTurn() returns early while #dispatching, and
-// #nodeTurn() does not look at #deferred after the turn (runBlocking does:
-// it waits with timeout 0 when #deferred is not empty).
-// Seen as: the kv example's 'drain' handler ran the client's waiting
-// pipelined commands and wrote their replies — when that 'drain' came from
-// a deferred flush, the replies' flush was stranded and the client stalled.
-// (Workaround in kv/chat: act on 'drain' in a setImmediate, outside the turn.)
+// Work queued from inside a turn (a deferred callback, a write from a
+// 'drain' or 'close' handler) must run without waiting for some unrelated
+// fd event: in Node run mode nothing else may ever wake the loop for it.
 
 async function within<T>(ms: number, p: Promise<T>): Promise<T | 'timeout'> {
   let timer: NodeJS.Timeout | undefined;
@@ -64,19 +58,18 @@ async function serveOne(
 }
 
 test("reactor: end(data) in a 'drain' handler sends data before the FIN", async () => {
-  // #flush emits 'drain', then goes on to `if (#ending && !#writeShut) shutdown('write')`
-  // without looking at the queue again: the write half is shut down with 'END'
-  // still queued, and the next flush fails with EPIPE.
+  // The flush that emits 'drain' must look at the queue again before it
+  // shuts the write half down: 'END' is queued by then.
   const { received, errors } = await serveOne((conn) => {
     expect(conn.write(Buffer.alloc(100 * 1024, 1))).toBe(false);
     conn.once('drain', () => conn.end('END'));
   });
-  expect(errors.map((e) => e.message)).toEqual([]);
+  expect(errors.map((e) => (e as NodeJS.ErrnoException).code)).toEqual([]);
   expect(received === 'timeout' ? 'timeout' : received.subarray(-3).toString()).toBe('END');
 });
 
 test("reactor: write(data) + close() in a 'drain' handler sends data before closing", async () => {
-  // Same spot in #flush: after 'drain' it sees #closing and destroys, dropping the queue.
+  // Likewise before it closes: the queue holds 'END'.
   const { received, errors } = await serveOne((conn) => {
     expect(conn.write(Buffer.alloc(100 * 1024, 1))).toBe(false);
     conn.once('drain', () => {
@@ -84,15 +77,14 @@ test("reactor: write(data) + close() in a 'drain' handler sends data before clos
       conn.close();
     });
   });
-  expect(errors.map((e) => e.message)).toEqual([]);
+  expect(errors.map((e) => (e as NodeJS.ErrnoException).code)).toEqual([]);
   expect(received === 'timeout' ? 'timeout' : received.subarray(-3).toString()).toBe('END');
 });
 
 test("reactor: a write to connection B from connection A's 'close' handler is sent", async () => {
-  // Found in the chat example: A's peer hangs up, A's 'end' handler calls close(),
-  // the deferred flush destroys A and emits 'close', whose handler tells B
-  // "A left" — that write's flush is deferred from a deferred callback and
-  // waits for some unrelated event.
+  // A's peer hangs up, A's 'end' handler calls close(), the deferred flush
+  // destroys A and emits 'close', whose handler tells B "A left": that
+  // write's flush is deferred from a deferred callback.
   const loop = new Reactor();
   const conns: import('@reactor/reactor').Connection[] = [];
   const server = loop.listen({ port: 0 }, (conn) => {

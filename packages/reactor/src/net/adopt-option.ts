@@ -1,4 +1,4 @@
-import { FileDescriptor } from '@reactor/fds';
+import { FileDescriptor, InvalidArgTypeError } from '@reactor/fds';
 import { describeValue, validateFdNumber } from '@reactor/fds/internal';
 
 /**
@@ -9,5 +9,5 @@ import { describeValue, validateFdNumber } from '@reactor/fds/internal';
 export function adoptable(fd: unknown): number | FileDescriptor {
   if (fd instanceof FileDescriptor) return fd;
   if (typeof fd === 'number') return validateFdNumber(fd, 'options.fd');
-  throw new TypeError(`options.fd must be an fd number or a FileDescriptor; got ${describeValue(fd)}`);
+  throw new InvalidArgTypeError(`options.fd must be an fd number or a FileDescriptor; got ${describeValue(fd)}`);
 }
