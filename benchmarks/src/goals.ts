@@ -12,7 +12,18 @@ export interface Goal {
   met: boolean | undefined;
   /** How far from the goal (e.g. "needs +12%"), empty when met. */
   gap: string;
+  /** The section whose figures judge it (its load record says whether they were disturbed). */
+  section?: string;
 }
+
+/** Which section each kind of goal is judged from, by the start of its text. */
+const GOAL_SECTIONS: Array<[prefix: string, section: string]> = [
+  ['HTTP', 'http'],
+  ['Default run mode', 'http'],
+  ['Timers', 'timers'],
+  ['Wake-ups', 'wakeup'],
+  ['Idle', 'idle'],
+];
 
 /** median req/s of an HTTP row at a connection count. */
 function httpRps(r: Results, id: string, connections: number): number | undefined {
@@ -89,5 +100,5 @@ export function evaluateGoals(r: Results): Goal[] {
         : { goal: 'Idle: < 0.1% CPU', measured: `${b}: ${pct.toFixed(3)}% of one core over ${r.idle!.windowSeconds} s`, met: pct < 0.1, gap: pct < 0.1 ? '' : `${(pct - 0.1).toFixed(3)} points over` },
     );
   }
-  return goals;
+  return goals.map((g) => ({ ...g, section: GOAL_SECTIONS.find(([prefix]) => g.goal.startsWith(prefix))?.[1] }));
 }

@@ -89,6 +89,57 @@ describe('buildReport', () => {
   });
 });
 
+describe('buildReport and the load record', () => {
+  const load = (disturbed: boolean) => ({
+    loadavgBefore: [0.1, 0.2, 0.3],
+    loadavgAfter: [1, 0.5, 0.4],
+    othersBeforeCores: 0,
+    seconds: 60,
+    ownCores: 1.5,
+    othersCores: disturbed ? 0.4 : 0.02,
+    othersPeakCores: disturbed ? 0.9 : 0.05,
+    irqCores: 0.1,
+    disturbed,
+    reasons: disturbed ? ['others used 40% of a core on average (limit 10%)'] : [],
+  });
+
+  it('marks a disturbed section at the top, in the Load table, on its heading and on its goals', () => {
+    const r = results({ 'reactor-koffi-thread': [100], 'node-http': [50] });
+    r.load = { http: load(true) };
+    const md = buildReport(r);
+    expect(md).toContain('**Disturbed: http.**');
+    expect(md).toMatch(/\| http \| 0% \| 40% \| 90% \| 150% \| 10% \| n\/a \| 0\.1 0\.2 0\.3 → 1 0\.5 0\.4 \| \*\*disturbed\*\*: others used 40%/);
+    expect(md).toContain('## 1. HTTP "hello" (disturbed)');
+    expect(md).toMatch(/c=50: koffi thread ÷ node:http = 2\.00× \| \*\*met\*\* \(disturbed\)/);
+  });
+
+  it('says nothing of disturbance for a quiet run, and still shows its load', () => {
+    const r = results({ 'reactor-koffi-thread': [100], 'node-http': [50] });
+    r.load = { http: load(false) };
+    const md = buildReport(r);
+    expect(md).not.toContain('isturbed:');
+    expect(md).not.toContain('(disturbed)');
+    expect(md).toMatch(/\| http \| .* \| quiet \|/);
+  });
+
+  it('puts another Node\'s figures beside this one\'s, with its own goals and load', () => {
+    const r = results({ 'reactor-koffi-thread': [100], 'node-http': [50] });
+    const alt = results({ 'reactor-koffi-thread': [120], 'node-http': [40] });
+    alt.machine = { ...alt.machine, node: 'v26.12.1', nodePath: '/x/node' };
+    alt.load = { http: load(true) };
+    r.otherNodes = [alt];
+    const md = buildReport(r);
+    expect(md).toContain('| Node | v20 (and v26.12.1: see "On Node …") |');
+    expect(md).toContain('## On Node v26.12.1');
+    expect(md).toContain('--node /x/node');
+    expect(md).toMatch(/\| reactor-koffi-thread \| 50 \| 100 \| 120 \| 1\.20× \|/);
+    expect(md).toContain('### 1. HTTP "hello" (disturbed)');
+    expect(md).toMatch(/c=50: koffi thread ÷ node:http = 3\.00× \| \*\*met\*\* \(disturbed\)/);
+    // The primary run was not disturbed: only the other Node's part says so.
+    expect(md).toContain('## 1. HTTP "hello"\n');
+  });
+});
+
 describe('limitNotes', () => {
   it('explains only the kinds of goals that were missed', () => {
     const r = results({ 'reactor-koffi-thread': [100], 'c-epoll': [200], 'node-net': [50], 'node-http': [40] });
