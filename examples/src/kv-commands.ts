@@ -34,7 +34,7 @@ export class KvStore {
   set(key: string, value: Buffer, expiresAt = 0): void {
     this.map.set(key, { value, expiresAt });
     if (expiresAt !== 0) this.#expiring.set(key, expiresAt);
-    else this.#expiring.delete(key);
+    else if (this.#expiring.size > 0) this.#expiring.delete(key);
   }
 
   delete(key: string): boolean {
@@ -156,7 +156,8 @@ export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, Comman
       } else return void out.error('ERR syntax error');
     }
     const k = key(args[1]!);
-    const old = s.get(k);
+    // The old entry matters only to NX, XX and GET: a plain SET skips the lookup.
+    const old = nx || xx || get ? s.get(k) : undefined;
     if ((nx && old !== undefined) || (xx && old === undefined)) {
       if (get) out.bulk(old?.value ?? null);
       else out.bulk(null);
@@ -240,11 +241,30 @@ function unknownCommand(args: Buffer[], out: ReplyWriter): void {
   out.error(text.replace(/[\r\n]/g, ' '));
 }
 
+/**
+ * Names of up to 6 letters as a number, 5 bits a letter, case folded:
+ * `a`/`A` is 1 … `z`/`Z` is 26. Every command name here is lower-case
+ * letters only, so a name that holds anything else is -1 (not one of them).
+ */
+function letterCode(name: Uint8Array): number {
+  if (name.length > 6) return -1;
+  let code = 0;
+  for (let i = name.length - 1; i >= 0; i--) {
+    const c = name[i]! | 0x20; // upper-case letters to lower-case (and other bytes somewhere harmless)
+    if (c < 0x61 || c > 0x7a) return -1;
+    code = code * 32 + (c - 0x60);
+  }
+  return code;
+}
+
+/** The commands with short names by letter code: found without making a string per request. */
+const BY_CODE = new Map<number, CommandSpec>([...COMMANDS].filter(([name]) => name.length <= 6).map(([name, spec]) => [letterCode(Buffer.from(name, 'latin1')), spec]));
+
 /** Run one command; the reply goes to `out`. */
 export function execute(store: KvStore, args: Buffer[], out: ReplyWriter): After {
   const name = args[0]!;
-  // Fast path: the common upper-case and lower-case names without allocating.
-  const spec = COMMANDS.get(name.length <= 16 ? key(name).toLowerCase() : '');
+  const code = letterCode(name);
+  const spec = code >= 0 ? BY_CODE.get(code) : COMMANDS.get(name.length <= 16 ? key(name).toLowerCase() : '');
   if (spec === undefined) {
     unknownCommand(args, out);
     return After.Continue;
@@ -277,6 +297,16 @@ export class KvSession {
     this.#out = out;
   }
 
+  /** The parser's callback (made once, not per feed). */
+  readonly #run = (args: Buffer[]): boolean => {
+    if (this.closing) return false;
+    const out = this.#out;
+    if (execute(this.#store, args, out) === After.Close) this.closing = true;
+    // Stop parsing at QUIT: bytes after it are not looked at (a malformed
+    // tail added a protocol error after +OK, but only when it arrived in the same read).
+    return !this.closing && out.length < REPLY_BUDGET;
+  };
+
   /**
    * Feed bytes; returns the replies (or null), whether to close after
    * sending them, and whether commands are left to run (`more`): replies
@@ -288,13 +318,7 @@ export class KvSession {
     if (this.closing) return { reply: null, close: true, more: false };
     const out = this.#out;
     try {
-      this.#parser.feed(chunk, (args) => {
-        if (this.closing) return false;
-        if (execute(this.#store, args, out) === After.Close) this.closing = true;
-        // Stop parsing at QUIT: bytes after it are not looked at (a malformed
-        // tail added a protocol error after +OK, but only when it arrived in the same read).
-        return !this.closing && out.length < REPLY_BUDGET;
-      });
+      this.#parser.feed(chunk, this.#run);
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
       out.raw(error.reply());

@@ -153,11 +153,15 @@ export class RespParser {
       if (this.#remaining === 0) {
         // Between requests: an array or an inline command.
         if (buf[pos] === 0x2a /* '*' */) {
-          const eol = findLineEnd(buf, pos, this.limits.maxInline, 'too big mbulk count string');
-          if (eol < 0) break;
-          const count = parseDecimal(buf, pos + 1, eol);
+          let count: number | null = fastHeader(buf, pos, length, this.limits.maxInline);
+          if (count === count) pos = headerEnd; // not NaN: the common case
+          else {
+            const eol = findLineEnd(buf, pos, this.limits.maxInline, 'too big mbulk count string');
+            if (eol < 0) break;
+            count = parseDecimal(buf, pos + 1, eol);
+            pos = eol + 2;
+          }
           if (count === null || count > this.limits.maxArrayElements) throw new ProtocolError('invalid multibulk length');
-          pos = eol + 2;
           if (count <= 0) continue; // `*0`, `*-1`: nothing to run, as Redis
           this.#remaining = count;
           this.#requestBytes = 0;
@@ -181,14 +185,19 @@ export class RespParser {
         if (buf[pos] !== 0x24 /* '$' */) {
           throw new ProtocolError(`expected '$', got '${String.fromCharCode(buf[pos]!)}'`);
         }
-        const eol = findLineEnd(buf, pos, this.limits.maxInline, 'too big bulk count string');
-        if (eol < 0) break;
-        const len = parseDecimal(buf, pos + 1, eol);
+        let len: number | null = fastHeader(buf, pos, length, this.limits.maxInline);
+        let next = headerEnd;
+        if (len !== len) {
+          const eol = findLineEnd(buf, pos, this.limits.maxInline, 'too big bulk count string');
+          if (eol < 0) break;
+          len = parseDecimal(buf, pos + 1, eol);
+          next = eol + 2;
+        }
         if (len === null || len < 0 || len > this.limits.maxBulk) throw new ProtocolError('invalid bulk length');
         this.#requestBytes += len + this.limits.argOverhead;
         if (this.#requestBytes > this.limits.maxRequest) throw new ProtocolError('request too big');
         this.#bulkLength = len;
-        pos = eol + 2;
+        pos = next;
       }
       const len = this.#bulkLength;
       if (length - pos < len + 2) {
@@ -252,6 +261,34 @@ export class RespParser {
     for (let i = this.#owned; i < args.length; i++) args[i] = Buffer.from(args[i]!);
     this.#owned = args.length;
   }
+}
+
+/** Where the last successful {@link fastHeader} ended (the byte after its LF). */
+let headerEnd = 0;
+
+/**
+ * The common `*`/`$` header, read in one pass without a native indexOf: an
+ * optional '-', 1 to 18 characters of number, CRLF, all in `buf`. Returns
+ * its value and sets `headerEnd` past it; NaN for anything else (cut short,
+ * too long, malformed, longer than `max`), and then the careful path (findLineEnd,
+ * parseDecimal) decides, so both give the same values and the same errors.
+ */
+function fastHeader(buf: Buffer, pos: number, length: number, max: number): number {
+  let i = pos + 1;
+  const negative = i < length && buf[i] === 0x2d;
+  if (negative) i++;
+  let n = 0;
+  const digitsStart = i;
+  // parseDecimal takes at most 18 characters, the sign included.
+  for (const stop = Math.min(length, pos + 19); i < stop; i++) {
+    const d = buf[i]! - 0x30;
+    if (d < 0 || d > 9) break;
+    n = n * 10 + d;
+  }
+  // A line longer than the limit (a tiny configured maxInline) is the careful path's error to give.
+  if (i === digitsStart || i + 1 >= length || buf[i] !== CR || buf[i + 1] !== LF || i + 1 - pos > max) return Number.NaN;
+  headerEnd = i + 2;
+  return negative ? -n : n;
 }
 
 /** Index of the CR of a CRLF-terminated header line starting at `pos`, or -1 if not all here. */
@@ -439,9 +476,21 @@ export class ReplyWriter {
       this.#ascii('$-1\r\n');
       return;
     }
-    this.#ascii(`$${b.length}\r\n`);
-    this.raw(b);
-    this.#ascii('\r\n');
+    // `$<length>\r\n<bytes>\r\n` written byte by byte: a template string
+    // and a latin1 write cost more than the small values they frame.
+    const n = b.length;
+    this.#reserve(n + 24);
+    const buf = this.#buf;
+    let at = this.#len;
+    buf[at++] = 0x24; // '$'
+    at = writeDecimal(buf, at, n);
+    buf[at++] = CR;
+    buf[at++] = LF;
+    buf.set(b, at);
+    at += n;
+    buf[at++] = CR;
+    buf[at++] = LF;
+    this.#len = at;
   }
 
   arrayHeader(n: number): void {
@@ -451,12 +500,24 @@ export class ReplyWriter {
   /** The replies so far as an owned Buffer (null if none); the writer starts over. */
   take(): Buffer | null {
     if (this.#len === 0) return null;
-    const out = Buffer.from(this.#buf.subarray(0, this.#len));
+    const out = Buffer.allocUnsafe(this.#len);
+    this.#buf.copy(out, 0, 0, this.#len);
     this.#len = 0;
     // Do not keep a huge scratch buffer after one big reply.
     if (this.#buf.length > 1024 * 1024) this.#buf = Buffer.allocUnsafe(16 * 1024);
     return out;
   }
+}
+
+/** The digits of a non-negative integer `n` into `buf` at `at`; returns the index after them. */
+function writeDecimal(buf: Buffer, at: number, n: number): number {
+  let digits = 1;
+  for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
+  for (let i = at + digits - 1; i >= at; i--) {
+    buf[i] = 0x30 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  return at + digits;
 }
 
 /** A decoded reply (for tests and clients). */
