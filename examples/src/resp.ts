@@ -24,6 +24,10 @@
  * header announces.
  */
 
+import { RespArgs } from './resp-args';
+
+export { RespArgs };
+
 export const LIMITS = {
   maxBulk: 64 * 1024 * 1024,
   maxRequest: 64 * 1024 * 1024 + 64 * 1024,
@@ -72,7 +76,7 @@ export class RespParser {
   #restLength = 0;
   /** Elements still expected in the current array request (0: between requests). */
   #remaining = 0;
-  #args: Buffer[] = [];
+  readonly #args = new RespArgs();
   /** How many of #args are already owned copies (not views of a chunk). */
   #owned = 0;
   #requestBytes = 0;
@@ -103,7 +107,7 @@ export class RespParser {
   /** Bytes held for a request in progress (for tests and stats). */
   get buffered(): number {
     let n = this.#restLength + this.#bulkHave;
-    for (let i = 0; i < this.#owned; i++) n += this.#args[i]!.length;
+    for (let i = 0; i < this.#owned; i++) n += this.#args.byteLength(i);
     return n;
   }
 
@@ -114,6 +118,15 @@ export class RespParser {
    * server stops running pipelined commands while their replies pile up.
    */
   feed(chunk: Buffer, onCommand: (args: Buffer[]) => boolean | void): void {
+    this.feedArgs(chunk, (args) => onCommand(args.toArray()));
+  }
+
+  /**
+   * `feed`, with each request's arguments as ranges ({@link RespArgs}, one
+   * object refilled per request) instead of an array of Buffers: what a
+   * server that decodes keys itself uses, so no Buffer is made per argument.
+   */
+  feedArgs(chunk: Buffer, onCommand: (args: RespArgs) => boolean | void): void {
     if (this.#failed) throw new ProtocolError('parser used after an error');
     this.#stop = false;
     try {
@@ -124,7 +137,7 @@ export class RespParser {
     }
   }
 
-  #feed(chunk: Buffer, onCommand: (args: Buffer[]) => boolean | void): void {
+  #feed(chunk: Buffer, onCommand: (args: RespArgs) => boolean | void): void {
     let buf = chunk;
     let pos = 0;
     // A bulk string in progress: collect pieces until its bytes and CRLF are here.
@@ -142,7 +155,7 @@ export class RespParser {
       if (whole[this.#bulkLength] !== CR || whole[this.#bulkLength + 1] !== LF) throw new ProtocolError("expected '\\r\\n' after bulk string");
       pos = need;
       // Every argument before this one is owned already; so is this one.
-      if (!this.#pushArg(whole.subarray(0, this.#bulkLength), onCommand)) this.#owned = this.#args.length;
+      if (!this.#pushArg(whole, 0, this.#bulkLength, onCommand)) this.#owned = this.#args.length;
     } else if (this.#restLength > 0) {
       if (chunk.length > 0) this.#appendRest(chunk, 0);
       buf = this.#rest!.subarray(0, this.#restLength);
@@ -174,9 +187,19 @@ export class RespParser {
           }
           if (nl - pos > this.limits.maxInline) throw new ProtocolError('too big inline request');
           const end = nl > pos && buf[nl - 1] === CR ? nl - 1 : nl;
-          const args = splitInline(buf, pos, end);
+          const words = splitInline(buf, pos, end);
           pos = nl + 1;
-          if (args.length > 0 && onCommand(args) === false) this.#stop = true;
+          if (words.length > 0) {
+            const args = this.#args;
+            for (const w of words) args.push(w, 0, w.length);
+            let go: boolean | void;
+            try {
+              go = onCommand(args);
+            } finally {
+              args.clear();
+            }
+            if (go === false) this.#stop = true;
+          }
         }
         continue;
       }
@@ -213,9 +236,9 @@ export class RespParser {
         break;
       }
       if (buf[pos + len] !== CR || buf[pos + len + 1] !== LF) throw new ProtocolError("expected '\\r\\n' after bulk string");
-      const arg = buf.subarray(pos, pos + len);
+      const start = pos;
       pos += len + 2;
-      this.#pushArg(arg, onCommand);
+      this.#pushArg(buf, start, start + len, onCommand);
     }
     // Arguments of an unfinished request must outlive `chunk` (and the
     // rest buffer, whose bytes move): copy them first.
@@ -244,22 +267,26 @@ export class RespParser {
   }
 
   /** Add one decoded argument; run the command when it was the last. */
-  #pushArg(arg: Buffer, onCommand: (args: Buffer[]) => boolean | void): boolean {
-    this.#args.push(arg);
+  #pushArg(buf: Buffer, start: number, end: number, onCommand: (args: RespArgs) => boolean | void): boolean {
+    const args = this.#args;
+    args.push(buf, start, end);
     this.#bulkLength = -1;
     if (--this.#remaining > 0) return false;
-    const args = this.#args;
-    this.#args = [];
     this.#owned = 0;
-    if (onCommand(args) === false) this.#stop = true;
+    let go: boolean | void;
+    try {
+      go = onCommand(args);
+    } finally {
+      args.clear();
+    }
+    if (go === false) this.#stop = true;
     return true;
   }
 
   /** Copy the arguments that are still views of the caller's chunk (before it goes away). */
   #ownArgs(): void {
-    const args = this.#args;
-    for (let i = this.#owned; i < args.length; i++) args[i] = Buffer.from(args[i]!);
-    this.#owned = args.length;
+    this.#args.own(this.#owned);
+    this.#owned = this.#args.length;
   }
 }
 
