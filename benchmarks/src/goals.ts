@@ -20,6 +20,7 @@ export interface Goal {
 const GOAL_SECTIONS: Array<[prefix: string, section: string]> = [
   ['HTTP', 'http'],
   ['Default run mode', 'http'],
+  ['Redis', 'redis'],
   ['Timers', 'timers'],
   ['Wake-ups', 'wakeup'],
   ['Idle', 'idle'],
@@ -70,6 +71,16 @@ export function evaluateGoals(r: Results): Goal[] {
     for (const c of conns) {
       goals.push(atLeast('Default run mode within 10% of thread mode under load', `c=${c}, ${b}: node mode ÷ thread mode`, httpRps(r, `reactor-${b}-node`, c), httpRps(r, `reactor-${b}-thread`, c), 0.9));
     }
+  }
+  // Pipelined RESP: the kv example on koffi against redis-server and against itself on node:net.
+  const redis = (id: string, test: string) => {
+    const samples = r.redis?.rows.find((x) => x.id === id)?.samples['16'] ?? [];
+    const rps = samples.map((s) => s[test]?.rps ?? Number.NaN).filter(Number.isFinite);
+    return rps.length === 0 ? undefined : median(rps);
+  };
+  for (const test of ['SET', 'GET']) {
+    goals.push(atLeast('Redis -P 16: kv (koffi) ≥ 0.8× redis-server', `${test}: kv koffi ÷ redis-server`, redis('kv-koffi', test), redis('redis-server', test), 0.8));
+    goals.push(atLeast('Redis -P 16: kv (koffi) ≥ 1.3× kv-node (node:net)', `${test}: kv koffi ÷ kv-node`, redis('kv-koffi', test), redis('kv-node', test), 1.3));
   }
   const timers = (id: string, key: 'cpuMs' | 'totalMs' | 'peakRssMiB') => {
     const row = r.timers?.rows.find((x) => x.id === id);

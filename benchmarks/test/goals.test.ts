@@ -78,6 +78,33 @@ describe('evaluateGoals', () => {
   });
 });
 
+describe('the pipelined RESP goals', () => {
+  it('judge kv on koffi at -P 16 against redis-server (≥ 0.8×) and kv-node (≥ 1.3×), SET and GET each', () => {
+    const r = results({});
+    const round = (set: number, get: number) => ({ SET: { rps: set, p50Ms: 1, p99Ms: 2 }, GET: { rps: get, p50Ms: 1, p99Ms: 2 } });
+    r.redis = {
+      pipelines: [1, 16],
+      requests: 1000,
+      clients: 50,
+      rounds: 1,
+      rows: [
+        // -P 1 figures must not count: they would meet every goal here.
+        { id: 'kv-koffi', label: 'kv', samples: { '1': [round(900, 900)], '16': [round(800, 500)] } },
+        { id: 'kv-node', label: 'kv-node', samples: { '1': [round(100, 100)], '16': [round(600, 300)] } },
+        { id: 'redis-server', label: 'redis', samples: { '1': [round(100, 100)], '16': [round(1000, 1000)] } },
+      ],
+      skipped: [],
+    };
+    const g = (measured: string) => evaluateGoals(r).find((x) => x.measured.startsWith(measured))!;
+    expect(g('SET: kv koffi ÷ redis-server').met).toBe(true); // 0.80
+    expect(g('GET: kv koffi ÷ redis-server').met).toBe(false); // 0.50
+    expect(g('SET: kv koffi ÷ kv-node').met).toBe(true); // 1.33
+    expect(g('GET: kv koffi ÷ kv-node').met).toBe(true); // 1.67
+    expect(g('GET: kv koffi ÷ redis-server').section).toBe('redis');
+    expect(limitNotes(evaluateGoals(r), r).join('\n')).toContain('**Pipelined RESP**');
+  });
+});
+
 describe('buildReport', () => {
   it('has the machine, the goals, the tables and the exact commands', () => {
     const md = buildReport(results({ 'reactor-koffi-thread': [100], 'node-http': [50] }));
