@@ -12,7 +12,19 @@ export interface Goal {
   met: boolean | undefined;
   /** How far from the goal (e.g. "needs +12%"), empty when met. */
   gap: string;
+  /** The section whose figures judge it (its load record says whether they were disturbed). */
+  section?: string;
 }
+
+/** Which section each kind of goal is judged from, by the start of its text. */
+const GOAL_SECTIONS: Array<[prefix: string, section: string]> = [
+  ['HTTP', 'http'],
+  ['Default run mode', 'http'],
+  ['Redis', 'redis'],
+  ['Timers', 'timers'],
+  ['Wake-ups', 'wakeup'],
+  ['Idle', 'idle'],
+];
 
 /** median req/s of an HTTP row at a connection count. */
 function httpRps(r: Results, id: string, connections: number): number | undefined {
@@ -60,6 +72,16 @@ export function evaluateGoals(r: Results): Goal[] {
       goals.push(atLeast('Default run mode within 10% of thread mode under load', `c=${c}, ${b}: node mode ÷ thread mode`, httpRps(r, `reactor-${b}-node`, c), httpRps(r, `reactor-${b}-thread`, c), 0.9));
     }
   }
+  // Pipelined RESP: the kv example on koffi against redis-server and against itself on node:net.
+  const redis = (id: string, test: string) => {
+    const samples = r.redis?.rows.find((x) => x.id === id)?.samples['16'] ?? [];
+    const rps = samples.map((s) => s[test]?.rps ?? Number.NaN).filter(Number.isFinite);
+    return rps.length === 0 ? undefined : median(rps);
+  };
+  for (const test of ['SET', 'GET']) {
+    goals.push(atLeast('Redis -P 16: kv (koffi) ≥ 0.8× redis-server', `${test}: kv koffi ÷ redis-server`, redis('kv-koffi', test), redis('redis-server', test), 0.8));
+    goals.push(atLeast('Redis -P 16: kv (koffi) ≥ 1.3× kv-node (node:net)', `${test}: kv koffi ÷ kv-node`, redis('kv-koffi', test), redis('kv-node', test), 1.3));
+  }
   const timers = (id: string, key: 'cpuMs' | 'totalMs' | 'peakRssMiB') => {
     const row = r.timers?.rows.find((x) => x.id === id);
     return row === undefined ? undefined : median(row.samples.map((s) => s[key]));
@@ -89,5 +111,5 @@ export function evaluateGoals(r: Results): Goal[] {
         : { goal: 'Idle: < 0.1% CPU', measured: `${b}: ${pct.toFixed(3)}% of one core over ${r.idle!.windowSeconds} s`, met: pct < 0.1, gap: pct < 0.1 ? '' : `${(pct - 0.1).toFixed(3)} points over` },
     );
   }
-  return goals;
+  return goals.map((g) => ({ ...g, section: GOAL_SECTIONS.find(([prefix]) => g.goal.startsWith(prefix))?.[1] }));
 }

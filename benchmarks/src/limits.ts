@@ -17,6 +17,15 @@ export function limitNotes(goals: Goal[], r: Results): string[] {
         'So the time goes to the kernel\'s loopback TCP path and to wrk on the same 2 cores; what is left to gain is per-call FFI cost (section 5), not fewer calls.',
     );
   }
+  if (missed('Redis')) {
+    notes.push(
+      '- **Pipelined RESP** (profiled 2026-11-29 on the 2-core VM while other work ran, so the absolute figures are disturbed): the kv example makes the syscalls redis-server makes: `strace -c -f` under `-P 16 -c 50` counted one `read` and one `sendto` per 16-command batch and one `epoll_wait` per ~20 batches. ' +
+        'So the kernel\'s share per request is about the same (server sys time 0.4-0.6 µs per request for both, from /proc/<pid>/stat); the gap is user time: ~0.85-1.0 µs per request for kv on koffi (~1.3-1.4 before this round) against ~0.47 for redis-server. ' +
+        '`perf record` of the kv server (koffi, GET): 36% kernel (half of it the hypervisor\'s irq-enable on wake-ups), 34% Node/V8 builtins and runtime, 17% JIT code, 9% libc syscall wrappers; ' +
+        'the example\'s own RESP work (parse, look up, reply), timed without I/O, is ~0.35 µs of CPU per GET and ~0.5 µs per SET after this round\'s changes (headers in one pass, command names by letter code, arguments as ranges of the read buffer), from ~0.8 µs; ' +
+        'what remains per batch is the reactor\'s read/dispatch/flush path and the FFI calls. The kv-node peer shares the RESP code, so every gain there also raises kv-node: the koffi ÷ kv-node ratio measures only the I/O path.',
+    );
+  }
   if (missed('Default run mode')) {
     const turn = (r.idle?.rows ?? []).map((x) => `${x.binding} ${(x.nodeModeUsPerTurn - x.blockingUsPerTurn).toFixed(1)} µs`).join(', ');
     notes.push(

@@ -1,3 +1,5 @@
+import type { SectionLoad } from './load';
+
 /**
  * The shape of benchmarks/results.json (raw figures of every round, so the
  * report can be rebuilt with `--report-only`) and the arithmetic on it.
@@ -82,7 +84,10 @@ export interface MachineInfo {
   cpuModel: string;
   cores: number;
   kernel: string;
+  /** The Node version the comparisons ran on (the servers' and child processes'). */
   node: string;
+  /** The binary given with --node, when not this process's own. */
+  nodePath?: string;
   date: string;
   quick: boolean;
   /** Seconds each section took (sections kept from an earlier run keep their own). */
@@ -99,6 +104,10 @@ export interface Results {
   wakeup?: WakeupSection;
   ffi?: FfiSection;
   idle?: IdleSection;
+  /** The machine's load during each section, and whether it was disturbed (load.ts). */
+  load?: Record<string, SectionLoad>;
+  /** The same comparisons run on other Node binaries (`--node PATH`), one per version. */
+  otherNodes?: Results[];
 }
 
 /** The median (upper median for an even count); NaN for no values. */

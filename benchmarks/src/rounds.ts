@@ -18,7 +18,7 @@ export function rowsWithTools(rows: ServerRow[], client: Tool, tools: Partial<Re
 }
 
 /**
- * `rounds` rounds over `rows`, alternating: each row's server is started for
+ * `rounds` rounds over `rows` (Node rows run by the binary `node`), alternating: each row's server is started for
  * its turn, `measure`d, and stopped. A server that does not start is skipped
  * from then on; a measurement that fails is logged under `section` and the
  * rounds go on.
@@ -28,6 +28,7 @@ export async function alternateRounds(
   rounds: number,
   skipped: Skipped[],
   section: string,
+  node: string,
   log: (line: string) => void,
   measure: (row: ServerRow, port: number, round: number) => Promise<void>,
 ): Promise<void> {
@@ -37,7 +38,7 @@ export async function alternateRounds(
       const port = await freePort();
       let server;
       try {
-        server = await startServer(row.spec(port));
+        server = await startServer(row.spec(port, node));
       } catch (error) {
         skipped.push({ id: row.id, label: row.label, reason: `did not start: ${(error as Error).message.split('\n')[0]}` });
         continue;

@@ -13,6 +13,8 @@ export interface HttpOptions {
   warmupSeconds: number;
   connections: number[];
   tools: Partial<Record<Tool, ToolStatus>>;
+  /** The Node binary of the Node rows. */
+  node: string;
   log(line: string): void;
 }
 
@@ -38,9 +40,9 @@ export async function runHttp(o: HttpOptions): Promise<{ section: HttpSection; c
   }
   const rows = rowsWithTools(HTTP_ROWS, 'wrk', o.tools, skipped);
   const samples = new Map<string, Record<string, HttpSample[]>>(rows.map((r) => [r.id, {}]));
-  for (const row of rows) commands.push(commandLine(row, 8080));
+  for (const row of rows) commands.push(commandLine(row, 8080, o.node));
   for (const c of o.connections) commands.push(`wrk ${wrkArgs('http://127.0.0.1:8080/', c, wrkThreads, o.seconds).join(' ')}   # after a ${o.warmupSeconds} s warm-up, same flags`);
-  await alternateRounds(rows, o.rounds, skipped, 'http', o.log, async (row, port, round) => {
+  await alternateRounds(rows, o.rounds, skipped, 'http', o.node, o.log, async (row, port, round) => {
     const url = `http://127.0.0.1:${port}/`;
     for (const c of o.connections) {
       await runWrk(url, c, wrkThreads, o.warmupSeconds);

@@ -12,6 +12,8 @@ export interface RedisOptions {
   pipelines: number[];
   clients: number;
   tools: Partial<Record<Tool, ToolStatus>>;
+  /** The Node binary of the Node rows. */
+  node: string;
   log(line: string): void;
 }
 
@@ -23,10 +25,10 @@ export function requestsFor(base: number, pipeline: number): number {
 export async function runRedis(o: RedisOptions): Promise<{ section: RedisSection; commands: string[] }> {
   const skipped: Skipped[] = [];
   const rows = rowsWithTools(REDIS_ROWS, 'redis-benchmark', o.tools, skipped);
-  const commands = rows.map((row) => commandLine(row, 6380));
+  const commands = rows.map((row) => commandLine(row, 6380, o.node));
   for (const p of o.pipelines) commands.push(`redis-benchmark ${redisArgs(6380, p, requestsFor(o.requests, p), o.clients).join(' ')}`);
   const samples = new Map<string, Record<string, RedisSample[]>>(rows.map((r) => [r.id, {}]));
-  await alternateRounds(rows, o.rounds, skipped, 'redis', o.log, async (row, port, round) => {
+  await alternateRounds(rows, o.rounds, skipped, 'redis', o.node, o.log, async (row, port, round) => {
     // Warm-up: JIT and connection setup, not measured.
     await runRedisBenchmark(port, 16, Math.min(20000, o.requests), o.clients);
     for (const p of o.pipelines) {

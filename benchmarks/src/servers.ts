@@ -19,15 +19,16 @@ export interface ServerRow {
   id: string;
   label: string;
   needs: Tool[];
-  spec(port: number): ServerSpec;
+  /** `node`: the Node binary for rows that are Node programs (process.execPath unless `--node`). */
+  spec(port: number, node: string): ServerSpec;
 }
 
 const LISTENING = /listening/;
 
 /** An example run by name; `binding` undefined for an example that makes no FFI call (kv-node). */
 function example(name: string, binding: 'ffi-rs' | 'koffi' | undefined, extra: string[]) {
-  return (port: number): ServerSpec => ({
-    command: process.execPath,
+  return (port: number, node: string): ServerSpec => ({
+    command: node,
     args: [EXAMPLE, name, '--port', String(port), ...extra],
     ...(binding === undefined ? {} : { env: { REACTOR_FFI: binding } }),
     ready: LISTENING,
@@ -45,13 +46,13 @@ export const HTTP_ROWS: ServerRow[] = [
     id: 'node-http',
     label: 'node:http',
     needs: [],
-    spec: (port) => ({ command: process.execPath, args: [join(PEERS, 'node-http.js'), String(port)], ready: LISTENING }),
+    spec: (port, node) => ({ command: node, args: [join(PEERS, 'node-http.js'), String(port)], ready: LISTENING }),
   },
   {
     id: 'node-net',
     label: 'node:net, same parser',
     needs: [],
-    spec: (port) => ({ command: process.execPath, args: [join(PEERS, 'node-net-http.js'), String(port)], ready: LISTENING }),
+    spec: (port, node) => ({ command: node, args: [join(PEERS, 'node-net-http.js'), String(port)], ready: LISTENING }),
   },
   {
     id: 'c-epoll',
@@ -78,9 +79,9 @@ export const REDIS_ROWS: ServerRow[] = [
   },
 ];
 
-/** One line a reader can paste to start the row's server by hand. */
-export function commandLine(row: ServerRow, port: number): string {
-  const spec = row.spec(port);
+/** One line a reader can paste to start the row's server by hand (`node` for this process's own binary). */
+export function commandLine(row: ServerRow, port: number, node = process.execPath): string {
+  const spec = row.spec(port, node);
   const env = Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v} `).join('');
   const cmd = spec.command === process.execPath ? 'node' : spec.command.startsWith(ROOT) ? spec.command.slice(ROOT.length + 1) : spec.command;
   const args = spec.args.map((a) => (a.startsWith(ROOT) ? a.slice(ROOT.length + 1) : a)).map((a) => (a === '' ? "''" : a));

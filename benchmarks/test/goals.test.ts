@@ -78,6 +78,33 @@ describe('evaluateGoals', () => {
   });
 });
 
+describe('the pipelined RESP goals', () => {
+  it('judge kv on koffi at -P 16 against redis-server (≥ 0.8×) and kv-node (≥ 1.3×), SET and GET each', () => {
+    const r = results({});
+    const round = (set: number, get: number) => ({ SET: { rps: set, p50Ms: 1, p99Ms: 2 }, GET: { rps: get, p50Ms: 1, p99Ms: 2 } });
+    r.redis = {
+      pipelines: [1, 16],
+      requests: 1000,
+      clients: 50,
+      rounds: 1,
+      rows: [
+        // -P 1 figures must not count: they would meet every goal here.
+        { id: 'kv-koffi', label: 'kv', samples: { '1': [round(900, 900)], '16': [round(800, 500)] } },
+        { id: 'kv-node', label: 'kv-node', samples: { '1': [round(100, 100)], '16': [round(600, 300)] } },
+        { id: 'redis-server', label: 'redis', samples: { '1': [round(100, 100)], '16': [round(1000, 1000)] } },
+      ],
+      skipped: [],
+    };
+    const g = (measured: string) => evaluateGoals(r).find((x) => x.measured.startsWith(measured))!;
+    expect(g('SET: kv koffi ÷ redis-server').met).toBe(true); // 0.80
+    expect(g('GET: kv koffi ÷ redis-server').met).toBe(false); // 0.50
+    expect(g('SET: kv koffi ÷ kv-node').met).toBe(true); // 1.33
+    expect(g('GET: kv koffi ÷ kv-node').met).toBe(true); // 1.67
+    expect(g('GET: kv koffi ÷ redis-server').section).toBe('redis');
+    expect(limitNotes(evaluateGoals(r), r).join('\n')).toContain('**Pipelined RESP**');
+  });
+});
+
 describe('buildReport', () => {
   it('has the machine, the goals, the tables and the exact commands', () => {
     const md = buildReport(results({ 'reactor-koffi-thread': [100], 'node-http': [50] }));
@@ -86,6 +113,57 @@ describe('buildReport', () => {
     expect(md).toMatch(/\| reactor-koffi-thread \| 100 \| 1\.00 \| 2\.00 \| 2\.00× \|/);
     expect(md).toContain('wrk -t1 -c50 -d5s --latency http://127.0.0.1:8080/');
     expect(md).toContain('charts/http.svg');
+  });
+});
+
+describe('buildReport and the load record', () => {
+  const load = (disturbed: boolean) => ({
+    loadavgBefore: [0.1, 0.2, 0.3],
+    loadavgAfter: [1, 0.5, 0.4],
+    othersBeforeCores: 0,
+    seconds: 60,
+    ownCores: 1.5,
+    othersCores: disturbed ? 0.4 : 0.02,
+    othersPeakCores: disturbed ? 0.9 : 0.05,
+    irqCores: 0.1,
+    disturbed,
+    reasons: disturbed ? ['others used 40% of a core on average (limit 10%)'] : [],
+  });
+
+  it('marks a disturbed section at the top, in the Load table, on its heading and on its goals', () => {
+    const r = results({ 'reactor-koffi-thread': [100], 'node-http': [50] });
+    r.load = { http: load(true) };
+    const md = buildReport(r);
+    expect(md).toContain('**Disturbed: http.**');
+    expect(md).toMatch(/\| http \| 0% \| 40% \| 90% \| 150% \| 10% \| n\/a \| 0\.1 0\.2 0\.3 → 1 0\.5 0\.4 \| \*\*disturbed\*\*: others used 40%/);
+    expect(md).toContain('## 1. HTTP "hello" (disturbed)');
+    expect(md).toMatch(/c=50: koffi thread ÷ node:http = 2\.00× \| \*\*met\*\* \(disturbed\)/);
+  });
+
+  it('says nothing of disturbance for a quiet run, and still shows its load', () => {
+    const r = results({ 'reactor-koffi-thread': [100], 'node-http': [50] });
+    r.load = { http: load(false) };
+    const md = buildReport(r);
+    expect(md).not.toContain('isturbed:');
+    expect(md).not.toContain('(disturbed)');
+    expect(md).toMatch(/\| http \| .* \| quiet \|/);
+  });
+
+  it('puts another Node\'s figures beside this one\'s, with its own goals and load', () => {
+    const r = results({ 'reactor-koffi-thread': [100], 'node-http': [50] });
+    const alt = results({ 'reactor-koffi-thread': [120], 'node-http': [40] });
+    alt.machine = { ...alt.machine, node: 'v26.12.1', nodePath: '/x/node' };
+    alt.load = { http: load(true) };
+    r.otherNodes = [alt];
+    const md = buildReport(r);
+    expect(md).toContain('| Node | v20 (and v26.12.1: see "On Node …") |');
+    expect(md).toContain('## On Node v26.12.1');
+    expect(md).toContain('--node /x/node');
+    expect(md).toMatch(/\| reactor-koffi-thread \| 50 \| 100 \| 120 \| 1\.20× \|/);
+    expect(md).toContain('### 1. HTTP "hello" (disturbed)');
+    expect(md).toMatch(/c=50: koffi thread ÷ node:http = 3\.00× \| \*\*met\*\* \(disturbed\)/);
+    // The primary run was not disturbed: only the other Node's part says so.
+    expect(md).toContain('## 1. HTTP "hello"\n');
   });
 });
 

@@ -47,7 +47,7 @@ describe.each(['node-http', 'node-net', 'c-epoll', 'reactor-koffi-node'])('serve
   maybe('answers pipelined keep-alive requests with the hello response, then stops', async () => {
     if (id === 'c-epoll') expect(buildCResponder()).toBeUndefined();
     const port = await freePort();
-    const server = await startServer(row.spec(port));
+    const server = await startServer(row.spec(port, process.execPath));
     try {
       const req = 'GET / HTTP/1.1\r\nHost: bench\r\n\r\n';
       // node:http adds Date and Connection headers: compare bodies and status only there.

@@ -5,7 +5,7 @@
  * Keys and values are binary-safe: values are Buffers, keys are the same
  * bytes as a latin1 string (one char per byte) for the Map.
  */
-import { ProtocolError, ReplyWriter, RespParser } from './resp';
+import { ProtocolError, ReplyWriter, RespArgs, RespParser } from './resp';
 
 interface Entry {
   value: Buffer;
@@ -34,7 +34,7 @@ export class KvStore {
   set(key: string, value: Buffer, expiresAt = 0): void {
     this.map.set(key, { value, expiresAt });
     if (expiresAt !== 0) this.#expiring.set(key, expiresAt);
-    else this.#expiring.delete(key);
+    else if (this.#expiring.size > 0) this.#expiring.delete(key);
   }
 
   delete(key: string): boolean {
@@ -83,7 +83,7 @@ export enum After {
   Close = 1,
 }
 
-type Handler = (store: KvStore, args: Buffer[], out: ReplyWriter) => After | void;
+type Handler = (store: KvStore, args: RespArgs, out: ReplyWriter) => After | void;
 
 interface CommandSpec {
   /** Redis's arity: n exact arguments (name included), -n at least n. */
@@ -92,10 +92,9 @@ interface CommandSpec {
 }
 
 const OK = Buffer.from('+OK\r\n');
-const key = (b: Buffer): string => b.toString('latin1');
 
-function parseInt64(b: Buffer): bigint | null {
-  const s = b.toString('latin1');
+/** A decimal int64 in latin1 text (a stored value, or an argument), or null. */
+function parseInt64(s: string): bigint | null {
   if (s.length === 0 || s.length > 20 || !/^(0|-?[1-9][0-9]*)$/.test(s)) return null;
   const n = BigInt(s);
   return n < INT64_MIN || n > INT64_MAX ? null : n;
@@ -105,7 +104,7 @@ function incrBy(store: KvStore, k: string, by: bigint, out: ReplyWriter): void {
   const entry = store.get(k);
   let current = 0n;
   if (entry !== undefined) {
-    const parsed = parseInt64(entry.value);
+    const parsed = parseInt64(entry.value.toString('latin1'));
     if (parsed === null) {
       out.error('ERR value is not an integer or out of range');
       return;
@@ -122,8 +121,8 @@ function incrBy(store: KvStore, k: string, by: bigint, out: ReplyWriter): void {
   out.integer(next);
 }
 
-function ttl(store: KvStore, args: Buffer[], out: ReplyWriter, unit: number): void {
-  const entry = store.get(key(args[1]!));
+function ttl(store: KvStore, args: RespArgs, out: ReplyWriter, unit: number): void {
+  const entry = store.get(args.latin1(1));
   if (entry === undefined) out.integer(-2);
   else if (entry.expiresAt === 0) out.integer(-1);
   else out.integer(Math.max(0, Math.round((entry.expiresAt - Date.now()) / unit)));
@@ -133,70 +132,71 @@ function ttl(store: KvStore, args: Buffer[], out: ReplyWriter, unit: number): vo
 export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>([
   ['ping', { arity: -1, run: (_s, args, out) => {
     if (args.length > 2) return void out.error("ERR wrong number of arguments for 'ping' command");
-    if (args.length === 2) out.bulk(args[1]!);
+    if (args.length === 2) out.bulk(args.view(1));
     else out.simple('PONG');
   } }],
-  ['echo', { arity: 2, run: (_s, args, out) => out.bulk(args[1]!) }],
-  ['get', { arity: 2, run: (s, args, out) => out.bulk(s.get(key(args[1]!))?.value ?? null) }],
+  ['echo', { arity: 2, run: (_s, args, out) => out.bulk(args.view(1)) }],
+  ['get', { arity: 2, run: (s, args, out) => out.bulk(s.get(args.latin1(1))?.value ?? null) }],
   ['set', { arity: -3, run: (s, args, out) => {
     let expiresAt = 0;
     let nx = false;
     let xx = false;
     let get = false;
     for (let i = 3; i < args.length; i++) {
-      const opt = args[i]!.toString('latin1').toLowerCase();
+      const opt = args.latin1(i).toLowerCase();
       if (opt === 'nx' && !xx) nx = true;
       else if (opt === 'xx' && !nx) xx = true;
       else if (opt === 'get') get = true;
       else if ((opt === 'ex' || opt === 'px') && expiresAt === 0 && i + 1 < args.length) {
-        const n = parseInt64(args[++i]!);
+        const n = parseInt64(args.latin1(++i));
         if (n === null) return void out.error('ERR value is not an integer or out of range');
         if (n <= 0n || n > 2n ** 46n) return void out.error("ERR invalid expire time in 'set' command");
         expiresAt = Date.now() + Number(n) * (opt === 'ex' ? 1000 : 1);
       } else return void out.error('ERR syntax error');
     }
-    const k = key(args[1]!);
-    const old = s.get(k);
+    const k = args.latin1(1);
+    // The old entry matters only to NX, XX and GET: a plain SET skips the lookup.
+    const old = nx || xx || get ? s.get(k) : undefined;
     if ((nx && old !== undefined) || (xx && old === undefined)) {
       if (get) out.bulk(old?.value ?? null);
       else out.bulk(null);
       return;
     }
     // The value is a view of the read buffer: the store keeps a copy.
-    s.set(k, Buffer.from(args[2]!), expiresAt);
+    s.set(k, args.copy(2), expiresAt);
     if (get) out.bulk(old?.value ?? null);
     else out.raw(OK);
   } }],
   ['del', { arity: -2, run: (s, args, out) => {
     let n = 0;
-    for (let i = 1; i < args.length; i++) if (s.get(key(args[i]!)) !== undefined && s.delete(key(args[i]!))) n++;
+    for (let i = 1; i < args.length; i++) if (s.get(args.latin1(i)) !== undefined && s.delete(args.latin1(i))) n++;
     out.integer(n);
   } }],
   ['exists', { arity: -2, run: (s, args, out) => {
     let n = 0;
-    for (let i = 1; i < args.length; i++) if (s.get(key(args[i]!)) !== undefined) n++;
+    for (let i = 1; i < args.length; i++) if (s.get(args.latin1(i)) !== undefined) n++;
     out.integer(n);
   } }],
-  ['incr', { arity: 2, run: (s, args, out) => incrBy(s, key(args[1]!), 1n, out) }],
-  ['decr', { arity: 2, run: (s, args, out) => incrBy(s, key(args[1]!), -1n, out) }],
+  ['incr', { arity: 2, run: (s, args, out) => incrBy(s, args.latin1(1), 1n, out) }],
+  ['decr', { arity: 2, run: (s, args, out) => incrBy(s, args.latin1(1), -1n, out) }],
   ['incrby', { arity: 3, run: (s, args, out) => {
-    const by = parseInt64(args[2]!);
+    const by = parseInt64(args.latin1(2));
     if (by === null) return void out.error('ERR value is not an integer or out of range');
-    incrBy(s, key(args[1]!), by, out);
+    incrBy(s, args.latin1(1), by, out);
   } }],
   ['decrby', { arity: 3, run: (s, args, out) => {
-    const by = parseInt64(args[2]!);
+    const by = parseInt64(args.latin1(2));
     if (by === null || by === INT64_MIN) return void out.error('ERR value is not an integer or out of range');
-    incrBy(s, key(args[1]!), -by, out);
+    incrBy(s, args.latin1(1), -by, out);
   } }],
   ['mget', { arity: -2, run: (s, args, out) => {
     out.arrayHeader(args.length - 1);
     const now = Date.now();
-    for (let i = 1; i < args.length; i++) out.bulk(s.get(key(args[i]!), now)?.value ?? null);
+    for (let i = 1; i < args.length; i++) out.bulk(s.get(args.latin1(i), now)?.value ?? null);
   } }],
   ['mset', { arity: -3, run: (s, args, out) => {
     if (args.length % 2 === 0) return void out.error("ERR wrong number of arguments for 'mset' command");
-    for (let i = 1; i < args.length; i += 2) s.set(key(args[i]!), Buffer.from(args[i + 1]!));
+    for (let i = 1; i < args.length; i += 2) s.set(args.latin1(i), args.copy(i + 1));
     out.raw(OK);
   } }],
   ['ttl', { arity: 2, run: (s, args, out) => ttl(s, args, out, 1000) }],
@@ -205,24 +205,24 @@ export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, Comman
   ['flushall', { arity: -1, run: (s, _args, out) => { s.clear(); out.raw(OK); } }],
   ['flushdb', { arity: -1, run: (s, _args, out) => { s.clear(); out.raw(OK); } }],
   ['select', { arity: 2, run: (_s, args, out) => {
-    if (parseInt64(args[1]!) === null) out.error('ERR value is not an integer or out of range');
-    else if (args[1]!.toString('latin1') !== '0') out.error('ERR DB index is out of range');
+    if (parseInt64(args.latin1(1)) === null) out.error('ERR value is not an integer or out of range');
+    else if (args.latin1(1) !== '0') out.error('ERR DB index is out of range');
     else out.raw(OK);
   } }],
   // What redis-cli and redis-benchmark ask on connect: harmless answers.
   ['command', { arity: -1, run: (_s, args, out) => {
-    const sub = args.length > 1 ? key(args[1]!).toLowerCase() : '';
+    const sub = args.length > 1 ? args.latin1(1).toLowerCase() : '';
     if (sub === 'count') out.integer(COMMANDS.size);
     else out.arrayHeader(0); // COMMAND, COMMAND DOCS …: no documentation here
   } }],
   ['config', { arity: -2, run: (_s, args, out) => {
-    const sub = key(args[1]!).toLowerCase();
+    const sub = args.latin1(1).toLowerCase();
     if (sub !== 'get') return void out.raw(OK); // CONFIG SET / RESETSTAT: accepted, ignored
     // redis-benchmark asks for save and appendonly and warns if it gets nothing.
     const known: Record<string, string> = { save: '', appendonly: 'no' };
     const pairs: string[] = [];
     for (let i = 2; i < args.length; i++) {
-      const name = key(args[i]!).toLowerCase();
+      const name = args.latin1(i).toLowerCase();
       if (name in known) pairs.push(name, known[name]!);
     }
     out.arrayHeader(pairs.length);
@@ -233,24 +233,49 @@ export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, Comman
   ['quit', { arity: -1, run: (_s, _args, out) => { out.raw(OK); return After.Close; } }],
 ]);
 
-function unknownCommand(args: Buffer[], out: ReplyWriter): void {
+function unknownCommand(args: RespArgs, out: ReplyWriter): void {
   // Redis 7's text (names and arguments cut at 128 bytes).
-  let text = `ERR unknown command '${key(args[0]!).slice(0, 128)}', with args beginning with: `;
-  for (let i = 1; i < args.length && text.length < 128; i++) text += `'${key(args[i]!).slice(0, 128)}' `;
+  let text = `ERR unknown command '${args.latin1(0).slice(0, 128)}', with args beginning with: `;
+  for (let i = 1; i < args.length && text.length < 128; i++) text += `'${args.latin1(i).slice(0, 128)}' `;
   out.error(text.replace(/[\r\n]/g, ' '));
 }
 
+/**
+ * Names of up to 6 letters as a number, 5 bits a letter, case folded:
+ * `a`/`A` is 1 … `z`/`Z` is 26. Every command name here is lower-case
+ * letters only, so a name that holds anything else is -1 (not one of them).
+ */
+function letterCode(args: RespArgs, arg: number): number {
+  const length = args.byteLength(arg);
+  if (length > 6) return -1;
+  let code = 0;
+  for (let i = length - 1; i >= 0; i--) {
+    const c = args.byteAt(arg, i) | 0x20; // upper-case letters to lower-case (and other bytes somewhere harmless)
+    if (c < 0x61 || c > 0x7a) return -1;
+    code = code * 32 + (c - 0x60);
+  }
+  return code;
+}
+
+/** The commands with short names by letter code: found without making a string per request. */
+const BY_CODE = new Map<number, CommandSpec>(
+  [...COMMANDS].filter(([name]) => name.length <= 6).map(([name, spec]) => {
+    const one = new RespArgs();
+    one.push(Buffer.from(name, 'latin1'), 0, name.length);
+    return [letterCode(one, 0), spec];
+  }),
+);
+
 /** Run one command; the reply goes to `out`. */
-export function execute(store: KvStore, args: Buffer[], out: ReplyWriter): After {
-  const name = args[0]!;
-  // Fast path: the common upper-case and lower-case names without allocating.
-  const spec = COMMANDS.get(name.length <= 16 ? key(name).toLowerCase() : '');
+export function execute(store: KvStore, args: RespArgs, out: ReplyWriter): After {
+  const code = letterCode(args, 0);
+  const spec = code >= 0 ? BY_CODE.get(code) : COMMANDS.get(args.byteLength(0) <= 16 ? args.latin1(0).toLowerCase() : '');
   if (spec === undefined) {
     unknownCommand(args, out);
     return After.Continue;
   }
   if ((spec.arity > 0 && args.length !== spec.arity) || args.length < -spec.arity) {
-    out.error(`ERR wrong number of arguments for '${key(name).toLowerCase()}' command`);
+    out.error(`ERR wrong number of arguments for '${args.latin1(0).toLowerCase()}' command`);
     return After.Continue;
   }
   return spec.run(store, args, out) ?? After.Continue;
@@ -277,6 +302,16 @@ export class KvSession {
     this.#out = out;
   }
 
+  /** The parser's callback (made once, not per feed). */
+  readonly #run = (args: RespArgs): boolean => {
+    if (this.closing) return false;
+    const out = this.#out;
+    if (execute(this.#store, args, out) === After.Close) this.closing = true;
+    // Stop parsing at QUIT: bytes after it are not looked at (a malformed
+    // tail added a protocol error after +OK, but only when it arrived in the same read).
+    return !this.closing && out.length < REPLY_BUDGET;
+  };
+
   /**
    * Feed bytes; returns the replies (or null), whether to close after
    * sending them, and whether commands are left to run (`more`): replies
@@ -288,13 +323,7 @@ export class KvSession {
     if (this.closing) return { reply: null, close: true, more: false };
     const out = this.#out;
     try {
-      this.#parser.feed(chunk, (args) => {
-        if (this.closing) return false;
-        if (execute(this.#store, args, out) === After.Close) this.closing = true;
-        // Stop parsing at QUIT: bytes after it are not looked at (a malformed
-        // tail added a protocol error after +OK, but only when it arrived in the same read).
-        return !this.closing && out.length < REPLY_BUDGET;
-      });
+      this.#parser.feedArgs(chunk, this.#run);
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
       out.raw(error.reply());

@@ -24,6 +24,10 @@
  * header announces.
  */
 
+import { RespArgs } from './resp-args';
+
+export { RespArgs };
+
 export const LIMITS = {
   maxBulk: 64 * 1024 * 1024,
   maxRequest: 64 * 1024 * 1024 + 64 * 1024,
@@ -72,7 +76,7 @@ export class RespParser {
   #restLength = 0;
   /** Elements still expected in the current array request (0: between requests). */
   #remaining = 0;
-  #args: Buffer[] = [];
+  readonly #args = new RespArgs();
   /** How many of #args are already owned copies (not views of a chunk). */
   #owned = 0;
   #requestBytes = 0;
@@ -103,7 +107,7 @@ export class RespParser {
   /** Bytes held for a request in progress (for tests and stats). */
   get buffered(): number {
     let n = this.#restLength + this.#bulkHave;
-    for (let i = 0; i < this.#owned; i++) n += this.#args[i]!.length;
+    for (let i = 0; i < this.#owned; i++) n += this.#args.byteLength(i);
     return n;
   }
 
@@ -114,6 +118,15 @@ export class RespParser {
    * server stops running pipelined commands while their replies pile up.
    */
   feed(chunk: Buffer, onCommand: (args: Buffer[]) => boolean | void): void {
+    this.feedArgs(chunk, (args) => onCommand(args.toArray()));
+  }
+
+  /**
+   * `feed`, with each request's arguments as ranges ({@link RespArgs}, one
+   * object refilled per request) instead of an array of Buffers: what a
+   * server that decodes keys itself uses, so no Buffer is made per argument.
+   */
+  feedArgs(chunk: Buffer, onCommand: (args: RespArgs) => boolean | void): void {
     if (this.#failed) throw new ProtocolError('parser used after an error');
     this.#stop = false;
     try {
@@ -124,7 +137,7 @@ export class RespParser {
     }
   }
 
-  #feed(chunk: Buffer, onCommand: (args: Buffer[]) => boolean | void): void {
+  #feed(chunk: Buffer, onCommand: (args: RespArgs) => boolean | void): void {
     let buf = chunk;
     let pos = 0;
     // A bulk string in progress: collect pieces until its bytes and CRLF are here.
@@ -142,7 +155,7 @@ export class RespParser {
       if (whole[this.#bulkLength] !== CR || whole[this.#bulkLength + 1] !== LF) throw new ProtocolError("expected '\\r\\n' after bulk string");
       pos = need;
       // Every argument before this one is owned already; so is this one.
-      if (!this.#pushArg(whole.subarray(0, this.#bulkLength), onCommand)) this.#owned = this.#args.length;
+      if (!this.#pushArg(whole, 0, this.#bulkLength, onCommand)) this.#owned = this.#args.length;
     } else if (this.#restLength > 0) {
       if (chunk.length > 0) this.#appendRest(chunk, 0);
       buf = this.#rest!.subarray(0, this.#restLength);
@@ -153,11 +166,15 @@ export class RespParser {
       if (this.#remaining === 0) {
         // Between requests: an array or an inline command.
         if (buf[pos] === 0x2a /* '*' */) {
-          const eol = findLineEnd(buf, pos, this.limits.maxInline, 'too big mbulk count string');
-          if (eol < 0) break;
-          const count = parseDecimal(buf, pos + 1, eol);
+          let count: number | null = fastHeader(buf, pos, length, this.limits.maxInline);
+          if (count === count) pos = headerEnd; // not NaN: the common case
+          else {
+            const eol = findLineEnd(buf, pos, this.limits.maxInline, 'too big mbulk count string');
+            if (eol < 0) break;
+            count = parseDecimal(buf, pos + 1, eol);
+            pos = eol + 2;
+          }
           if (count === null || count > this.limits.maxArrayElements) throw new ProtocolError('invalid multibulk length');
-          pos = eol + 2;
           if (count <= 0) continue; // `*0`, `*-1`: nothing to run, as Redis
           this.#remaining = count;
           this.#requestBytes = 0;
@@ -170,9 +187,19 @@ export class RespParser {
           }
           if (nl - pos > this.limits.maxInline) throw new ProtocolError('too big inline request');
           const end = nl > pos && buf[nl - 1] === CR ? nl - 1 : nl;
-          const args = splitInline(buf, pos, end);
+          const words = splitInline(buf, pos, end);
           pos = nl + 1;
-          if (args.length > 0 && onCommand(args) === false) this.#stop = true;
+          if (words.length > 0) {
+            const args = this.#args;
+            for (const w of words) args.push(w, 0, w.length);
+            let go: boolean | void;
+            try {
+              go = onCommand(args);
+            } finally {
+              args.clear();
+            }
+            if (go === false) this.#stop = true;
+          }
         }
         continue;
       }
@@ -181,14 +208,19 @@ export class RespParser {
         if (buf[pos] !== 0x24 /* '$' */) {
           throw new ProtocolError(`expected '$', got '${String.fromCharCode(buf[pos]!)}'`);
         }
-        const eol = findLineEnd(buf, pos, this.limits.maxInline, 'too big bulk count string');
-        if (eol < 0) break;
-        const len = parseDecimal(buf, pos + 1, eol);
+        let len: number | null = fastHeader(buf, pos, length, this.limits.maxInline);
+        let next = headerEnd;
+        if (len !== len) {
+          const eol = findLineEnd(buf, pos, this.limits.maxInline, 'too big bulk count string');
+          if (eol < 0) break;
+          len = parseDecimal(buf, pos + 1, eol);
+          next = eol + 2;
+        }
         if (len === null || len < 0 || len > this.limits.maxBulk) throw new ProtocolError('invalid bulk length');
         this.#requestBytes += len + this.limits.argOverhead;
         if (this.#requestBytes > this.limits.maxRequest) throw new ProtocolError('request too big');
         this.#bulkLength = len;
-        pos = eol + 2;
+        pos = next;
       }
       const len = this.#bulkLength;
       if (length - pos < len + 2) {
@@ -204,9 +236,9 @@ export class RespParser {
         break;
       }
       if (buf[pos + len] !== CR || buf[pos + len + 1] !== LF) throw new ProtocolError("expected '\\r\\n' after bulk string");
-      const arg = buf.subarray(pos, pos + len);
+      const start = pos;
       pos += len + 2;
-      this.#pushArg(arg, onCommand);
+      this.#pushArg(buf, start, start + len, onCommand);
     }
     // Arguments of an unfinished request must outlive `chunk` (and the
     // rest buffer, whose bytes move): copy them first.
@@ -235,23 +267,55 @@ export class RespParser {
   }
 
   /** Add one decoded argument; run the command when it was the last. */
-  #pushArg(arg: Buffer, onCommand: (args: Buffer[]) => boolean | void): boolean {
-    this.#args.push(arg);
+  #pushArg(buf: Buffer, start: number, end: number, onCommand: (args: RespArgs) => boolean | void): boolean {
+    const args = this.#args;
+    args.push(buf, start, end);
     this.#bulkLength = -1;
     if (--this.#remaining > 0) return false;
-    const args = this.#args;
-    this.#args = [];
     this.#owned = 0;
-    if (onCommand(args) === false) this.#stop = true;
+    let go: boolean | void;
+    try {
+      go = onCommand(args);
+    } finally {
+      args.clear();
+    }
+    if (go === false) this.#stop = true;
     return true;
   }
 
   /** Copy the arguments that are still views of the caller's chunk (before it goes away). */
   #ownArgs(): void {
-    const args = this.#args;
-    for (let i = this.#owned; i < args.length; i++) args[i] = Buffer.from(args[i]!);
-    this.#owned = args.length;
+    this.#args.own(this.#owned);
+    this.#owned = this.#args.length;
   }
+}
+
+/** Where the last successful {@link fastHeader} ended (the byte after its LF). */
+let headerEnd = 0;
+
+/**
+ * The common `*`/`$` header, read in one pass without a native indexOf: an
+ * optional '-', 1 to 18 characters of number, CRLF, all in `buf`. Returns
+ * its value and sets `headerEnd` past it; NaN for anything else (cut short,
+ * too long, malformed, longer than `max`), and then the careful path (findLineEnd,
+ * parseDecimal) decides, so both give the same values and the same errors.
+ */
+function fastHeader(buf: Buffer, pos: number, length: number, max: number): number {
+  let i = pos + 1;
+  const negative = i < length && buf[i] === 0x2d;
+  if (negative) i++;
+  let n = 0;
+  const digitsStart = i;
+  // parseDecimal takes at most 18 characters, the sign included.
+  for (const stop = Math.min(length, pos + 19); i < stop; i++) {
+    const d = buf[i]! - 0x30;
+    if (d < 0 || d > 9) break;
+    n = n * 10 + d;
+  }
+  // A line longer than the limit (a tiny configured maxInline) is the careful path's error to give.
+  if (i === digitsStart || i + 1 >= length || buf[i] !== CR || buf[i + 1] !== LF || i + 1 - pos > max) return Number.NaN;
+  headerEnd = i + 2;
+  return negative ? -n : n;
 }
 
 /** Index of the CR of a CRLF-terminated header line starting at `pos`, or -1 if not all here. */
@@ -439,9 +503,21 @@ export class ReplyWriter {
       this.#ascii('$-1\r\n');
       return;
     }
-    this.#ascii(`$${b.length}\r\n`);
-    this.raw(b);
-    this.#ascii('\r\n');
+    // `$<length>\r\n<bytes>\r\n` written byte by byte: a template string
+    // and a latin1 write cost more than the small values they frame.
+    const n = b.length;
+    this.#reserve(n + 24);
+    const buf = this.#buf;
+    let at = this.#len;
+    buf[at++] = 0x24; // '$'
+    at = writeDecimal(buf, at, n);
+    buf[at++] = CR;
+    buf[at++] = LF;
+    buf.set(b, at);
+    at += n;
+    buf[at++] = CR;
+    buf[at++] = LF;
+    this.#len = at;
   }
 
   arrayHeader(n: number): void {
@@ -451,12 +527,24 @@ export class ReplyWriter {
   /** The replies so far as an owned Buffer (null if none); the writer starts over. */
   take(): Buffer | null {
     if (this.#len === 0) return null;
-    const out = Buffer.from(this.#buf.subarray(0, this.#len));
+    const out = Buffer.allocUnsafe(this.#len);
+    this.#buf.copy(out, 0, 0, this.#len);
     this.#len = 0;
     // Do not keep a huge scratch buffer after one big reply.
     if (this.#buf.length > 1024 * 1024) this.#buf = Buffer.allocUnsafe(16 * 1024);
     return out;
   }
+}
+
+/** The digits of a non-negative integer `n` into `buf` at `at`; returns the index after them. */
+function writeDecimal(buf: Buffer, at: number, n: number): number {
+  let digits = 1;
+  for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
+  for (let i = at + digits - 1; i >= at; i--) {
+    buf[i] = 0x30 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  return at + digits;
 }
 
 /** A decoded reply (for tests and clients). */

@@ -59,6 +59,14 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   fc.array(key, { minLength: 1, maxLength: 3 }).map((ks) => [bin('MGET'), ...ks.map(bin)]),
   fc.array(fc.tuple(key, value), { minLength: 1, maxLength: 3 }).map((kvs) => [bin('MSET'), ...kvs.flatMap(([k, v]) => [bin(k), v])]),
   fc.constantFrom([bin('DBSIZE')], [bin('PING')], [bin('FLUSHALL')], [bin('ECHO'), bin('e\r\n')], [bin('GET')], [bin('SET'), bin('a')], [bin('NOPE'), bin('x\r\ny')], [bin('SELECT'), bin('1')]),
+  // Names that are almost a command's: other letters, one letter more or less, a byte that equals a letter once 0x20 is set.
+  fc.constantFrom('GE', 'GETT', 'GE\x14', 'G\x05T', 'gET\x00', 'SE@', 'DE[', '', 'INCRBYY', 'FLUSHAL').map((n) => [bin(n), bin('a')]),
+).chain((c) =>
+  // Command names are case-insensitive: any mix of cases.
+  fc.array(fc.boolean(), { minLength: c[0]!.length, maxLength: c[0]!.length }).map((flips) => {
+    const name = Buffer.from(c[0]!.toString('latin1').split('').map((ch, i) => (flips[i] ? (ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase()) : ch)).join(''), 'latin1');
+    return [name, ...c.slice(1)];
+  }),
 );
 
 const INT64_MIN = -(2n ** 63n);

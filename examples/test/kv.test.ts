@@ -135,6 +135,51 @@ describe('RESP parser', () => {
     expect(seen).toEqual(['PING', 'PING', 'GET']);
   });
 
+  test('header lines: values and errors of the one-pass reading are those of the line-then-number reading, whole or split', () => {
+    const outcome = (wire: string, limits = {}) => {
+      const commands: string[][] = [];
+      const parser = new RespParser(limits);
+      try {
+        for (let i = 0; i < wire.length; i++) parser.feed(bin(wire[i]!), (args) => void commands.push(args.map((a) => a.toString('latin1'))));
+        const whole: string[][] = [];
+        new RespParser(limits).feed(bin(wire), (args) => void whole.push(args.map((a) => a.toString('latin1'))));
+        expect(whole).toEqual(commands);
+        return commands;
+      } catch (error) {
+        // Byte by byte and whole fail alike.
+        expect(() => new RespParser(limits).feed(bin(wire), () => undefined)).toThrow((error as Error).message);
+        return (error as Error).message;
+      }
+    };
+    const cases: Array<[string, string[][] | string, object?]> = [
+      ['*1\r\n$4\r\nPING\r\n', [['PING']]],
+      ['*-1\r\n*0\r\n*-0\r\n*1\r\n$0\r\n\r\n', [['']]], // null and empty arrays run nothing
+      ['*\r\n', 'invalid multibulk length'],
+      ['*-\r\n', 'invalid multibulk length'],
+      ['*1\n', 'invalid multibulk length'], // LF without CR
+      ['*1x\r\n', 'invalid multibulk length'],
+      ['* 1\r\n', 'invalid multibulk length'],
+      ['*+1\r\n', 'invalid multibulk length'],
+      ['*000000000000000001\r\n$1\r\na\r\n', [['a']]], // 18 characters: still a number
+      ['*0000000000000000001\r\n', 'invalid multibulk length'], // 19: not one
+      ['*1048577\r\n', 'invalid multibulk length'],
+      ['*1\r\n$-1\r\n', 'invalid bulk length'],
+      ['*1\r\n$\r\n', 'invalid bulk length'],
+      ['*1\r\n$1\n', 'invalid bulk length'],
+      ['*1\r\n$1 \r\n', 'invalid bulk length'],
+      ['*1\r\n$-0\r\n\r\n', [['']]],
+      ['*1\r\n$0000000000000000003\r\nabc\r\n', 'invalid bulk length'],
+      ['*1\r\n$67108865\r\n', 'invalid bulk length'],
+      ['*1\r\n$3\r\nabcde', "expected '\\r\\n' after bulk string"],
+      ['*2\r\n$3\r\nGET\r\n:1\r\n', "expected '$', got ':'"],
+      // A header line longer than a (tiny) configured limit is refused even when it is all there.
+      ['*1\r\n$100\r\n', 'too big bulk count string', { maxInline: 3 }],
+      ['*100\r\n', 'too big mbulk count string', { maxInline: 3 }],
+      ['*10\r\n$1\r\na\r\n', 'invalid multibulk length', { maxArrayElements: 9 }],
+    ];
+    for (const [wire, expected, limits] of cases) expect([wire, outcome(wire, limits)]).toEqual([wire, expected]);
+  });
+
   test('property: random commands round-trip through encode → parse, split anywhere', () => {
     const arg = fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a));
     const command = fc.array(arg, { minLength: 1, maxLength: 6 });
