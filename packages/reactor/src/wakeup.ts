@@ -72,8 +72,9 @@ function ringCopyOut(ring: Uint8Array, at: number, dst: Uint8Array): number {
  *   });
  *   // The handle is plain data: pass it to the thread, which makes its Waker from it.
  *   const worker = new Worker(new URL(import.meta.url), { workerData: loop.wakeupHandle() });
+ *   const exited = new Promise((resolve) => worker.once('exit', resolve)); // before it can happen
  *   await loop.run();
- *   await new Promise((resolve) => worker.once('exit', resolve));
+ *   await exited;
  *   loop.close();
  * } else {
  *   new Waker(workerData as WakeupHandle).post({ from: 'a worker thread' });
