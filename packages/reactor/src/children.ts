@@ -135,7 +135,7 @@ export class ChildWatch extends Source {
     }
   }
 
-  /** @internal `Reactor.close()` */
+  /** Stop watching and release the pidfd, as `remove()` does; `Reactor.close()` calls it. Idempotent. */
   dispose(): void {
     this.remove();
   }

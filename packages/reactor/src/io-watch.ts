@@ -110,7 +110,7 @@ export class IoWatch extends Source {
     this.core.deregister(this);
   }
 
-  /** @internal `Reactor.close()`: remove, then let the owner release the fd. */
+  /** Remove the watch, then let the fd's owner release it (`onLoopClose`); `Reactor.close()` calls it. Idempotent. */
   dispose(): void {
     if (!this.active) return;
     this.remove();

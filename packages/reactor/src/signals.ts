@@ -70,7 +70,7 @@ export class SignalSubscription extends Source {
     this.#source.unsubscribe(this);
   }
 
-  /** @internal `Reactor.close()` */
+  /** Release what the subscription holds, as `remove()` does; `Reactor.close()` calls it. Idempotent. */
   dispose(): void {
     this.remove();
   }
