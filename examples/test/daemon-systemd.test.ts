@@ -1,0 +1,222 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bindingName, Socket } from '@reactor/fds';
+import { waitFor } from '@reactor/testing';
+
+// The daemon behind `pnpm start` under a service manager's protocol, with
+// real peers: a notify socket this test binds and reads (what systemd does
+// with NOTIFY_SOCKET), systemd-socket-activate and curl, wrk across a restart.
+const MAIN = join(__dirname, '..', 'dist', 'daemon', 'main.js');
+const binding = bindingName();
+
+interface LogLine {
+  level: number;
+  msg: string;
+  pid: number;
+  [key: string]: unknown;
+}
+
+const CONFIG = {
+  logLevel: 'info',
+  heartbeatMs: 100,
+  drainTimeoutMs: 3000,
+  idleTimeoutMs: 0,
+  worker: { intervalMs: 200, hashRounds: 1000 },
+  child: { probeIntervalMs: 3_600_000, restartMinMs: 50, restartMaxMs: 400 },
+};
+
+/** The service manager's end of NOTIFY_SOCKET: a Unix datagram socket bound in a fresh directory. */
+class NotifyReceiver {
+  readonly socket = Socket.create('unix-dgram');
+  readonly path: string;
+  readonly messages: string[] = [];
+  readonly #buf = Buffer.alloc(4096);
+
+  constructor(dir: string) {
+    this.path = join(dir, 'notify.sock');
+    this.socket.bind({ family: 'unix', path: this.path });
+  }
+
+  #drain(): void {
+    for (let got; (got = this.socket.recvFrom(this.#buf)) !== null; ) this.messages.push(this.#buf.toString('utf8', 0, got.bytes));
+  }
+
+  /** The first message (from `from` on) for which `predicate` holds; its index. */
+  async wait(predicate: (m: string) => boolean, what: string, from = 0, ms = 10000): Promise<number> {
+    let index = -1;
+    await waitFor(() => {
+      this.#drain();
+      index = this.messages.findIndex((m, i) => i >= from && predicate(m));
+      return index >= 0;
+    }, ms, `${what} (got ${JSON.stringify(this.messages.filter((m) => m !== 'WATCHDOG=1'))})`);
+    return index;
+  }
+}
+
+const dirs: string[] = [];
+const pids = new Set<number>();
+const sockets: Socket[] = [];
+
+function alive(pid: number): boolean {
+  if (!existsSync(`/proc/${pid}`)) return false;
+  try {
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+afterEach(async () => {
+  // Whatever a test started and did not stop (the instance a restart made included).
+  for (const pid of pids) {
+    try {
+      if (alive(pid)) process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+  await waitFor(() => [...pids].every((pid) => !alive(pid)), 5000, 'the daemons gone');
+  pids.clear();
+  for (const s of sockets.splice(0)) s.close();
+});
+
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'daemon-systemd-'));
+  dirs.push(dir);
+  return dir;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function run(file: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) =>
+    execFile(file, args, { maxBuffer: 1 << 20 }, (error, stdout, stderr) =>
+      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }),
+    ),
+  );
+}
+
+async function curlJson(port: number, path: string): Promise<any> {
+  const r = await run('curl', ['-s', '--fail', '--max-time', '15', `http://127.0.0.1:${port}${path}`]);
+  if (r.code !== 0) throw new Error(`curl ${path}: exit ${r.code} ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** Start `command args`, its stdout read as the daemon's JSON log lines. */
+function start(command: string, args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  pids.add(child.pid!);
+  const logs: LogLine[] = [];
+  let rest = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop()!;
+    for (const line of lines) logs.push(JSON.parse(line) as LogLine);
+  });
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const waitLog = async (predicate: (l: LogLine) => boolean, what: string, ms = 10000): Promise<LogLine> => {
+    await waitFor(() => logs.some(predicate), ms, `${what} (log so far: ${logs.map((l) => l.msg).join(', ')}; stderr: ${err})`);
+    return logs.find(predicate)!;
+  };
+  return { child, logs, exited, waitLog, stderr: () => err };
+}
+
+function daemon(dir: string, extraArgs: string[], env: NodeJS.ProcessEnv = {}) {
+  const configPath = join(dir, 'daemon.config.json');
+  writeFileSync(configPath, JSON.stringify(CONFIG));
+  const d = start(process.execPath, [MAIN, ...extraArgs, '--config', configPath], { ...process.env, ...env });
+  return { ...d, configPath };
+}
+
+describe(`the daemon under the systemd protocol (${binding})`, () => {
+  test('READY=1 with STATUS once listening, watchdog pings, RELOADING=1/READY=1 around SIGHUP and around a config saved by rename, STOPPING=1 on SIGTERM', async () => {
+    const dir = tempDir();
+    const receiver = new NotifyReceiver(dir);
+    sockets.push(receiver.socket);
+    const d = daemon(dir, ['--port', '0'], { NOTIFY_SOCKET: receiver.path, WATCHDOG_USEC: '200000' });
+    const listening = await d.waitLog((l) => l.msg.startsWith('listening on '), 'listening');
+    const ready = await receiver.wait((m) => m.startsWith('READY=1\n'), 'READY=1');
+    expect(receiver.messages[ready]).toBe(`READY=1\nSTATUS=serving on 127.0.0.1:${listening.port}: 0 requests, 0 connections open, 0 reloads`);
+    // WATCHDOG_USEC 200 ms: a ping every 100 ms from the loop's timer.
+    const firstPing = await receiver.wait((m) => m === 'WATCHDOG=1', 'a watchdog ping');
+    await receiver.wait((m) => m === 'WATCHDOG=1', 'a second watchdog ping', firstPing + 1);
+    // The heartbeat refreshes the STATUS with the counters.
+    await curlJson(listening.port as number, '/stats');
+    await receiver.wait((m) => /^STATUS=serving on .*: [1-9]\d* requests/.test(m), 'a STATUS with the request counted');
+
+    let from = receiver.messages.length;
+    d.child.kill('SIGHUP');
+    const reloading = await receiver.wait((m) => m.startsWith('RELOADING=1\n'), 'RELOADING=1 on SIGHUP', from);
+    expect(receiver.messages[reloading]).toMatch(/^RELOADING=1\nMONOTONIC_USEC=\d+\nSTATUS=reloading /);
+    await receiver.wait((m) => m.startsWith('READY=1\n') && m.includes('1 reloads'), 'READY=1 after the reload', reloading);
+    await d.waitLog((l) => l.msg === 'config reloaded' && l.cause === 'SIGHUP', 'the SIGHUP reload');
+
+    // An editor's save: a new file renamed over the old one. A file beside it changing does not reload.
+    writeFileSync(join(dir, 'other.json'), '{}');
+    from = receiver.messages.length;
+    const next = join(dir, '.daemon.config.json.swp');
+    writeFileSync(next, JSON.stringify({ ...CONFIG, logLevel: 'debug' }));
+    renameSync(next, d.configPath);
+    await d.waitLog((l) => l.msg === 'config reloaded' && l.cause === 'file changed', 'the reload on rename');
+    await receiver.wait((m) => m.startsWith('READY=1\n') && m.includes('2 reloads'), 'READY=1 after the second reload', from);
+    expect((await curlJson(listening.port as number, '/stats')).config.logLevel).toBe('debug');
+    // A second save by rename: the directory watch still sees it (a watch on the file would be gone).
+    writeFileSync(next, JSON.stringify({ ...CONFIG, logLevel: 'info' }));
+    renameSync(next, d.configPath);
+    await d.waitLog((l) => l.msg === 'config reloaded' && l.reloads === 3, 'the second reload on rename');
+    expect(d.logs.find((l) => l.reloads === 3)).toMatchObject({ cause: 'file changed', config: { logLevel: 'info' } });
+    // A bad file is refused, and the manager still hears READY=1 (the old config serves on).
+    from = receiver.messages.length;
+    writeFileSync(next, '{"logLevel": "loud"}');
+    renameSync(next, d.configPath);
+    await receiver.wait((m) => m.startsWith('READY=1\nSTATUS=config rejected'), 'READY=1 after a rejected file', from);
+    expect(d.logs.filter((l) => l.msg === 'config reloaded')).toHaveLength(3);
+
+    from = receiver.messages.length;
+    d.child.kill('SIGTERM');
+    await receiver.wait((m) => m === 'STOPPING=1\nSTATUS=stopping', 'STOPPING=1', from);
+    expect(await d.exited).toBe(0);
+  });
+
+  const activate = ['/usr/bin/systemd-socket-activate', '/bin/systemd-socket-activate'].find(existsSync);
+  (activate ? test : test.skip)('serves on the socket systemd-socket-activate made (curl), and its children do not inherit LISTEN_*', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const configPath = join(dir, 'daemon.config.json');
+    writeFileSync(configPath, JSON.stringify({ ...CONFIG, child: { ...CONFIG.child, probeIntervalMs: 100 } }));
+    // It passes its child only PATH, HOME, USER, TERM, LISTEN_* and what -E names.
+    const d = start(activate!, ['-l', `127.0.0.1:${port}`, '-E', `REACTOR_FFI=${binding}`, process.execPath, MAIN, '--config', configPath], process.env);
+    await waitFor(() => d.stderr().includes('Listening on'), 10000, 'systemd-socket-activate listening');
+    // It execs the daemon on the first connection: this curl waits in the backlog meanwhile.
+    const stats = await curlJson(port, '/stats');
+    expect(stats.pid).toBe(d.child.pid); // exec'd, not forked: LISTEN_PID is this pid
+    const listening = await d.waitLog((l) => l.msg.startsWith('listening on '), 'listening');
+    expect(listening).toMatchObject({ activated: 1, port, addresses: `127.0.0.1:${port}` });
+    // The supervised prober (a child) reaches /healthz on the activated socket, and has no LISTEN_* of its own.
+    let withProbes = await curlJson(port, '/stats');
+    for (const until = Date.now() + 10000; withProbes.child.probesOk === 0; withProbes = await curlJson(port, '/stats')) {
+      if (Date.now() > until) throw new Error(`no probe through the activated socket: ${JSON.stringify(withProbes.child)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const childPid = withProbes.child.pid as number;
+    expect(readFileSync(`/proc/${childPid}/environ`, 'utf8').split('\0').filter((v) => v.startsWith('LISTEN_'))).toEqual([]);
+    d.child.kill('SIGTERM');
+    expect(await d.exited).toBe(0);
+  });
+});
