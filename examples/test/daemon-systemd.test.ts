@@ -28,16 +28,27 @@ const CONFIG = {
   child: { probeIntervalMs: 3_600_000, restartMinMs: 50, restartMaxMs: 400 },
 };
 
-/** The service manager's end of NOTIFY_SOCKET: a Unix datagram socket bound in a fresh directory. */
+/**
+ * The service manager's end of NOTIFY_SOCKET: a Unix datagram socket bound in
+ * a fresh directory, read all the time as a manager does (a datagram queue
+ * left unread fills up, and the daemon's next message fails with EAGAIN).
+ */
 class NotifyReceiver {
   readonly socket = Socket.create('unix-dgram');
   readonly path: string;
   readonly messages: string[] = [];
   readonly #buf = Buffer.alloc(4096);
+  readonly #reader: NodeJS.Timeout;
 
   constructor(dir: string) {
     this.path = join(dir, 'notify.sock');
     this.socket.bind({ family: 'unix', path: this.path });
+    this.#reader = setInterval(() => this.#drain(), 5);
+  }
+
+  close(): void {
+    clearInterval(this.#reader);
+    this.socket.close();
   }
 
   #drain(): void {
@@ -58,7 +69,7 @@ class NotifyReceiver {
 
 const dirs: string[] = [];
 const pids = new Set<number>();
-const sockets: Socket[] = [];
+const receivers: NotifyReceiver[] = [];
 
 function alive(pid: number): boolean {
   if (!existsSync(`/proc/${pid}`)) return false;
@@ -80,7 +91,7 @@ afterEach(async () => {
   }
   await waitFor(() => [...pids].every((pid) => !alive(pid)), 5000, 'the daemons gone');
   pids.clear();
-  for (const s of sockets.splice(0)) s.close();
+  for (const r of receivers.splice(0)) r.close();
 });
 
 afterAll(() => {
@@ -148,7 +159,7 @@ describe(`the daemon under the systemd protocol (${binding})`, () => {
   test('READY=1 with STATUS once listening, watchdog pings, RELOADING=1/READY=1 around SIGHUP and around a config saved by rename, STOPPING=1 on SIGTERM', async () => {
     const dir = tempDir();
     const receiver = new NotifyReceiver(dir);
-    sockets.push(receiver.socket);
+    receivers.push(receiver);
     const d = daemon(dir, ['--port', '0'], { NOTIFY_SOCKET: receiver.path, WATCHDOG_USEC: '200000' });
     const listening = await d.waitLog((l) => l.msg.startsWith('listening on '), 'listening');
     const ready = await receiver.wait((m) => m.startsWith('READY=1\n'), 'READY=1');
@@ -192,6 +203,7 @@ describe(`the daemon under the systemd protocol (${binding})`, () => {
     d.child.kill('SIGTERM');
     await receiver.wait((m) => m === 'STOPPING=1\nSTATUS=stopping', 'STOPPING=1', from);
     expect(await d.exited).toBe(0);
+    expect(d.logs.filter((l) => l.msg === 'notify failed')).toEqual([]);
   });
 
   const activate = ['/usr/bin/systemd-socket-activate', '/bin/systemd-socket-activate'].find(existsSync);
@@ -219,4 +231,50 @@ describe(`the daemon under the systemd protocol (${binding})`, () => {
     d.child.kill('SIGTERM');
     expect(await d.exited).toBe(0);
   });
+});
+
+describe(`the restart on SIGUSR2 (${binding})`, () => {
+  const wrk = ['/usr/bin/wrk', '/usr/local/bin/wrk'].find(existsSync);
+  (wrk ? test : test.skip)('wrk across the restart: no socket errors, no non-2xx; the new instance notifies MAINPID and READY, serves (pid in /stats), the old one exits 0', async () => {
+    const dir = tempDir();
+    const receiver = new NotifyReceiver(dir);
+    receivers.push(receiver);
+    const d = daemon(dir, ['--port', '0'], { NOTIFY_SOCKET: receiver.path });
+    const listening = await d.waitLog((l) => l.msg.startsWith('listening on '), 'listening');
+    const port = listening.port as number;
+    const oldPid = d.child.pid!;
+    expect((await curlJson(port, '/stats')).pid).toBe(oldPid);
+    await receiver.wait((m) => m.startsWith('READY=1\n'), 'READY=1 of the first instance');
+
+    const load = run(wrk!, ['-t1', '-c50', '-d6s', `http://127.0.0.1:${port}/healthz`]);
+    await new Promise((r) => setTimeout(r, 2000));
+    const from = receiver.messages.length;
+    d.child.kill('SIGUSR2');
+    const handed = await d.waitLog((l) => l.msg === 'restarting: new instance started, sockets handed over', 'the hand-over');
+    const newPid = handed.successorPid as number;
+    pids.add(newPid);
+    expect(newPid).not.toBe(oldPid);
+    const ready = await receiver.wait((m) => m.includes(`MAINPID=${newPid}`), 'MAINPID of the new instance', from);
+    expect(receiver.messages[ready]).toMatch(new RegExp(`^READY=1\\nSTATUS=serving on 127\\.0\\.0\\.1:${port}: .*\\nMAINPID=${newPid}$`));
+    // The old one drains and exits 0 while wrk still runs; no STOPPING=1 from it (the service goes on).
+    expect(await d.exited).toBe(0);
+    const result = await load;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/\d+ requests in /);
+    expect(result.stdout).not.toMatch(/Socket errors/);
+    expect(result.stdout).not.toMatch(/Non-2xx/);
+    expect(receiver.messages.slice(from).some((m) => m.includes('STOPPING=1'))).toBe(false);
+    const requests = Number(/(\d+) requests in /.exec(result.stdout)![1]);
+    expect(requests).toBeGreaterThan(1000);
+
+    const after = await curlJson(port, '/stats');
+    expect(after.pid).toBe(newPid);
+    expect(d.logs.find((l) => l.pid === newPid && l.msg.startsWith('listening on '))).toMatchObject({ handedOver: true, port });
+    // The new instance is the service now: SIGTERM stops it with STOPPING=1, and nothing is left behind.
+    const stopFrom = receiver.messages.length;
+    process.kill(newPid, 'SIGTERM');
+    await receiver.wait((m) => m.startsWith('STOPPING=1'), 'STOPPING=1 from the new instance', stopFrom);
+    await waitFor(() => !alive(newPid), 10000, 'the new instance gone');
+    expect(d.logs.filter((l) => l.msg === 'notify failed')).toEqual([]);
+  }, 40000);
 });

@@ -82,6 +82,8 @@ export async function main(args: string[]): Promise<number> {
   let heartbeats = 0;
   let shuttingDown = false;
   let handingOff = false;
+  // 503 on /healthz while stopping; not after a hand-over, where the service goes on in the new instance.
+  let stopping = false;
   const service = new ServiceManager(root.child({ component: 'systemd' }));
 
   const snapshot = (): StatusSnapshot => ({
@@ -105,7 +107,7 @@ export async function main(args: string[]): Promise<number> {
     const path = request.target.split('?')[0];
     if (path === '/') return { status: 200, contentType: 'text/html; charset=utf-8', body: renderStatusPage(snapshot()) };
     if (path === '/stats') return { status: 200, contentType: 'application/json', body: `${JSON.stringify(snapshot())}\n` };
-    if (path === '/healthz') return { status: shuttingDown ? 503 : 200, contentType: 'text/plain', body: shuttingDown ? 'stopping\n' : 'ok\n' };
+    if (path === '/healthz') return { status: stopping ? 503 : 200, contentType: 'text/plain', body: stopping ? 'stopping\n' : 'ok\n' };
     return { status: 404, contentType: 'text/plain', body: 'not found\n' };
   };
 
@@ -185,6 +187,7 @@ export async function main(args: string[]): Promise<number> {
       return;
     }
     shuttingDown = true;
+    stopping = handedOverTo === undefined;
     logger.info({ signal: info.name, drainTimeoutMs: config.drainTimeoutMs, connections: server.counters().connectionsOpen, handedOverTo }, 'shutting down');
     // After a hand-over the new instance is the service: a STOPPING=1 from
     // here would tell the manager the whole service stops.
