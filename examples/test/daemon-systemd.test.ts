@@ -278,3 +278,27 @@ describe(`the restart on SIGUSR2 (${binding})`, () => {
     expect(d.logs.filter((l) => l.msg === 'notify failed')).toEqual([]);
   }, 40000);
 });
+
+describe('the example unit files (examples/systemd/)', () => {
+  const UNITS = join(__dirname, '..', 'systemd');
+  const analyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find(existsSync);
+
+  test('the service is Type=notify with NotifyAccess=all, a watchdog, a HUP reload, and runs this daemon; the socket listens on its port', () => {
+    const service = readFileSync(join(UNITS, 'reactor-daemon.service'), 'utf8');
+    const socket = readFileSync(join(UNITS, 'reactor-daemon.socket'), 'utf8');
+    const settings = (text: string) => new Map(text.split('\n').filter((l) => /^\w+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const s = settings(service);
+    expect(s.get('Type')).toBe('notify');
+    expect(s.get('NotifyAccess')).toBe('all');
+    expect(s.get('WatchdogSec')).toMatch(/^\d+s$/);
+    expect(s.get('ExecReload')).toBe('/bin/kill -HUP $MAINPID');
+    expect(s.get('ExecStart')).toMatch(/ \/opt\/reactor\/examples\/dist\/daemon\/main\.js /);
+    expect(settings(socket).get('ListenStream')).toBe('127.0.0.1:8080');
+  });
+
+  // systemd's own parser (Debian package systemd): unknown directives, bad values and unsafe settings are reported.
+  (analyze ? test : test.skip)('systemd-analyze verify finds nothing to report', async () => {
+    const r = await run(analyze!, ['verify', join(UNITS, 'reactor-daemon.socket'), join(UNITS, 'reactor-daemon.service')]);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+  });
+});
