@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type Socket as NetSocket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bindingName, Socket } from '@reactor/fds';
@@ -301,4 +301,102 @@ describe('the example unit files (examples/systemd/)', () => {
     const r = await run(analyze!, ['verify', join(UNITS, 'reactor-daemon.socket'), join(UNITS, 'reactor-daemon.service')]);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
   });
+});
+
+/** A keep-alive client that made one request and now sits idle; `closed` once the server closed it. */
+async function idleClient(port: number): Promise<{ socket: NetSocket; closed: () => boolean }> {
+  const socket = connect({ host: '127.0.0.1', port });
+  let data = '';
+  let closed = false;
+  socket.setEncoding('latin1').on('data', (c: string) => (data += c));
+  socket.on('close', () => (closed = true)).on('error', () => undefined);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+  await waitFor(() => data.endsWith('ok\n'), 5000, 'the first response');
+  return { socket, closed: () => closed };
+}
+
+function cgroupSkipReason(): string | undefined {
+  if (!existsSync('/proc/pressure/memory')) return 'no PSI in this kernel';
+  if (process.getuid?.() !== 0) return 'not root: cannot make cgroups';
+  try {
+    accessSync('/sys/fs/cgroup/memory/cgroup.procs', constants.W_OK);
+    accessSync('/sys/fs/cgroup/unified/cgroup.procs', constants.W_OK);
+  } catch {
+    return 'no writable cgroup v1 memory hierarchy with a cgroup2 hierarchy at /sys/fs/cgroup/unified (the hybrid layout)';
+  }
+  return undefined;
+}
+
+describe(`the daemon under memory pressure (${binding})`, () => {
+  test('MEMORY_PRESSURE_WATCH=/dev/null turns the watch off; a pressure file it cannot use is logged and the daemon serves on', async () => {
+    const off = daemon(tempDir(), ['--port', '0'], { MEMORY_PRESSURE_WATCH: '/dev/null' });
+    const listening = await off.waitLog((l) => l.msg.startsWith('listening on '), 'listening');
+    expect(off.logs.some((l) => /memory pressure/.test(l.msg))).toBe(false);
+    off.child.kill('SIGTERM');
+    expect(await off.exited).toBe(0);
+    expect(listening.port).toBeGreaterThan(0);
+
+    const bad = daemon(tempDir(), ['--port', '0'], { MEMORY_PRESSURE_WATCH: '/nonexistent/memory.pressure' });
+    const refused = await bad.waitLog((l) => l.msg === 'memory pressure not watched', 'the refusal');
+    expect(String((refused.err as { code?: string }).code)).toBe('ENOENT');
+    const port = (await bad.waitLog((l) => l.msg.startsWith('listening on '), 'listening')).port as number;
+    expect((await curlJson(port, '/stats')).pid).toBe(bad.child.pid);
+    bad.child.kill('SIGTERM');
+    expect(await bad.exited).toBe(0);
+  });
+
+  const reason = cgroupSkipReason();
+  if (reason !== undefined) test.skip(`real memory pressure sheds idle keep-alive connections (skipped: ${reason})`, () => undefined);
+  else
+    test('real memory pressure in the watched cgroup (MEMORY_PRESSURE_WATCH/WRITE, as systemd sets them) closes the idle keep-alive connections and logs it', async () => {
+      // A group whose memory.pressure the daemon watches, and a child thrashing its page cache in it under a 16 MiB limit.
+      const name = `reactor-daemon-psi-${process.pid}`;
+      const unified = `/sys/fs/cgroup/unified/${name}`;
+      const memory = `/sys/fs/cgroup/memory/${name}`;
+      const file = `/var/tmp/${name}.bin`;
+      mkdirSync(unified);
+      mkdirSync(memory);
+      writeFileSync(`${memory}/memory.limit_in_bytes`, String(16 * 1024 * 1024));
+      let hog: ChildProcess | undefined;
+      let hogExited: Promise<unknown> = Promise.resolve();
+      try {
+        const d = daemon(tempDir(), ['--port', '0'], {
+          MEMORY_PRESSURE_WATCH: `${unified}/memory.pressure`,
+          MEMORY_PRESSURE_WRITE: Buffer.from('some 20000 2000000').toString('base64'),
+        });
+        const watching = await d.waitLog((l) => l.msg === 'watching memory pressure', 'the watch');
+        expect(watching).toMatchObject({ path: `${unified}/memory.pressure`, kind: 'some', thresholdUs: 20000, windowUs: 2000000 });
+        const port = (await d.waitLog((l) => l.msg.startsWith('listening on '), 'listening')).port as number;
+        const clients = await Promise.all([1, 2, 3].map(() => idleClient(port)));
+        expect(clients.some((c) => c.closed())).toBe(false);
+
+        const script = `echo $$ > ${unified}/cgroup.procs && echo $$ > ${memory}/cgroup.procs && dd if=/dev/urandom of=${file} bs=1M count=96 status=none && while :; do cat ${file} > /dev/null; done`;
+        hog = spawn('sh', ['-c', script], { stdio: 'ignore', detached: true });
+        hogExited = new Promise((resolve) => hog!.on('exit', resolve));
+        const shed = await d.waitLog((l) => l.msg === 'memory pressure: closed idle keep-alive connections', 'shedding', 20000);
+        expect(shed.closed).toBeGreaterThanOrEqual(3);
+        expect((shed.pressure as { totalUs: number }).totalUs).toBeGreaterThanOrEqual(20000);
+        await waitFor(() => clients.every((c) => c.closed()), 5000, 'the idle clients closed');
+        // It goes on serving.
+        expect((await curlJson(port, '/stats')).pid).toBe(d.child.pid);
+        d.child.kill('SIGTERM');
+        expect(await d.exited).toBe(0);
+      } finally {
+        if (hog !== undefined) process.kill(-hog.pid!, 'SIGKILL');
+        await hogExited;
+        rmSync(file, { force: true });
+        for (const dir of [unified, memory]) {
+          for (let i = 0; ; i++) {
+            try {
+              rmdirSync(dir);
+              break;
+            } catch (error) {
+              if (i === 250) throw error;
+              await new Promise((r) => setTimeout(r, 20));
+            }
+          }
+        }
+      }
+    }, 40000);
 });

@@ -157,6 +157,22 @@ export class HttpServer {
     return { closed: before - forced, forced };
   }
 
+  /**
+   * Close the keep-alive connections with no request under way (memory
+   * pressure: each holds buffers and kernel socket memory); the number closed.
+   * A client whose next request was on its way gets a reset, as with the idle
+   * timeout.
+   */
+  closeIdle(): number {
+    let closed = 0;
+    for (const [conn, state] of this.#connections) {
+      if (state.partial !== undefined) continue;
+      conn.close();
+      closed++;
+    }
+    return closed;
+  }
+
   /** Destroy every connection now (a second SIGTERM). */
   destroyAll(): void {
     for (const listener of this.#listeners) listener.close();

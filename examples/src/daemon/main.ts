@@ -22,6 +22,8 @@
  *   program gets the listening sockets (handoff.ts); once it serves, this one
  *   stops accepting, answers what is in flight with `Connection: close`,
  *   closes idle connections after a short grace and exits 0.
+ * - Memory pressure (pressure.ts: a PSI trigger, EPOLLPRI): idle keep-alive
+ *   connections are closed and it is logged.
  * - Under systemd (service.ts): serves on the sockets of socket activation
  *   when it gets them; READY=1 once listening, RELOADING=1/READY=1 around a
  *   reload, STOPPING=1 on shutdown, STATUS= with its counters, MAINPID= from
@@ -39,6 +41,7 @@ import { receiveHandoff, startSuccessor } from './handoff';
 import { HttpServer, type HttpResponse } from './http';
 import { createLogger } from './log';
 import { renderStatusPage, type StatusSnapshot } from './page';
+import { MemoryPressureWatch } from './pressure';
 import { activatedSockets, ServiceManager } from './service';
 import { Supervisor, type SupervisorOptions } from './supervisor';
 import { HashWorker } from './worker';
@@ -194,6 +197,7 @@ export async function main(args: string[]): Promise<number> {
     if (handedOverTo === undefined) service.send({ stopping: true, status: 'stopping' });
     service.close();
     configWatch?.close();
+    pressure?.close();
     heartbeat.cancel();
     // The bound on the whole exit: the drain, then the child's and the worker's grace.
     setTimeout(() => {
@@ -208,6 +212,14 @@ export async function main(args: string[]): Promise<number> {
       },
     );
   };
+  // Under memory pressure, shed what costs memory and is not working: idle keep-alive connections.
+  let shed = 0;
+  const pressure = MemoryPressureWatch.start(loop, () => {
+    const closed = server.closeIdle();
+    shed += closed;
+    logger.warn({ closed, shedTotal: shed, pressure: pressure?.stats(), connections: server.counters().connectionsOpen }, 'memory pressure: closed idle keep-alive connections');
+  }, logger);
+
   loop.onSignal('SIGTERM', (info) => shutdown(info));
   loop.onSignal('SIGINT', (info) => shutdown(info));
 
