@@ -236,7 +236,8 @@ describe('the pnpm start daemon', () => {
   });
 
   test('SIGHUP reloads the config (log level, heartbeat) with a keep-alive connection open; a bad file is refused and the old config kept', async () => {
-    const d = await startDaemon(QUIET);
+    // The file watch off: this test rewrites the file in place and reloads by SIGHUP alone.
+    const d = await startDaemon(QUIET, ['--port', '0', '--watch-config', 'off']);
     const client = await RawClient.open(d.port);
     const first = await client.get('/healthz');
     expect(first.head).toMatch(/^HTTP\/1\.1 200 OK/);

@@ -6,6 +6,7 @@
  * keep-alive connections at once and closes whatever is left when its time
  * runs out.
  */
+import type { FileDescriptor, Socket, SocketAddress } from '@reactor/fds';
 import type { Connection, Listener, Reactor } from '@reactor/reactor';
 import type { Logger } from 'pino';
 import { HttpError, parseRequest, type RequestHead } from '../http-parser';
@@ -22,6 +23,12 @@ export type RequestHandler = (request: RequestHead) => HttpResponse;
 export interface HttpServerOptions {
   host: string;
   port: number;
+  /**
+   * Serve on these listening sockets (from socket activation or from the
+   * instance this one replaces) instead of binding host:port. Owned by the
+   * server from here on.
+   */
+  fds?: readonly (number | FileDescriptor)[];
   idleTimeoutMs: number;
 }
 
@@ -60,7 +67,7 @@ interface ConnectionState {
 
 export class HttpServer {
   readonly #loop: Reactor;
-  readonly #listener: Listener;
+  readonly #listeners: Listener[];
   readonly #handler: RequestHandler;
   readonly #logger: Logger;
   readonly #connections = new Map<Connection, ConnectionState>();
@@ -74,12 +81,35 @@ export class HttpServer {
     this.#handler = handler;
     this.#logger = logger;
     this.#idleTimeoutMs = options.idleTimeoutMs;
-    this.#listener = loop.listen({ host: options.host, port: options.port, backlog: 511 }, (conn) => this.#accept(conn));
+    const accept = (conn: Connection) => this.#accept(conn);
+    if (options.fds !== undefined && options.fds.length > 0) {
+      const listeners: Listener[] = [];
+      try {
+        for (const fd of options.fds) listeners.push(loop.listen({ fd }, accept));
+      } catch (error) {
+        for (const listener of listeners) listener.close();
+        throw error;
+      }
+      this.#listeners = listeners;
+    } else {
+      this.#listeners = [loop.listen({ host: options.host, port: options.port, backlog: 511 }, accept)];
+    }
   }
 
+  /** The first listener's TCP port (0 for a Unix socket). */
   get port(): number {
-    const address = this.#listener.address();
+    const address = this.#listeners[0]!.address();
     return 'port' in address ? address.port : 0;
+  }
+
+  /** Where the server listens. */
+  addresses(): SocketAddress[] {
+    return this.#listeners.map((listener) => listener.address());
+  }
+
+  /** The listening sockets, to hand to the instance that takes over (each stays owned by its listener). */
+  listeningSockets(): Socket[] {
+    return this.#listeners.map((listener) => listener.socket);
   }
 
   counters(): HttpCounters {
@@ -93,14 +123,23 @@ export class HttpServer {
   }
 
   /**
-   * Stop accepting; close idle connections now, let requests in flight get
-   * their response (then close), destroy what is left after `timeoutMs`.
+   * Stop accepting; close idle connections after `idleGraceMs` (0: now), let
+   * requests in flight get their response (then close), destroy what is left
+   * after `timeoutMs`. Every response sent while draining says
+   * `Connection: close`. The grace is for a hand-over to another process: a
+   * keep-alive client may have a request on the way that this process has not
+   * read yet; closing under it is an error for that client, while answering
+   * it with `Connection: close` makes the client reconnect, to the new process.
    */
-  async drain(timeoutMs: number): Promise<DrainResult> {
+  async drain(timeoutMs: number, idleGraceMs = 0): Promise<DrainResult> {
     this.#draining = true;
-    this.#listener.close();
+    for (const listener of this.#listeners) listener.close();
     const before = this.#connections.size;
-    for (const [conn, state] of this.#connections) if (state.partial === undefined) conn.close();
+    const closeIdle = () => {
+      for (const [conn, state] of this.#connections) if (state.partial === undefined) conn.close();
+    };
+    const grace = idleGraceMs > 0 && this.#connections.size > 0 ? this.#loop.after(idleGraceMs, closeIdle) : undefined;
+    if (grace === undefined) closeIdle();
     let forced = 0;
     if (this.#connections.size > 0) {
       await new Promise<void>((resolve) => {
@@ -110,6 +149,7 @@ export class HttpServer {
         });
         this.#drained = () => {
           deadline.cancel();
+          grace?.cancel();
           resolve();
         };
       });
@@ -117,9 +157,25 @@ export class HttpServer {
     return { closed: before - forced, forced };
   }
 
+  /**
+   * Close the keep-alive connections with no request under way (memory
+   * pressure: each holds buffers and kernel socket memory); the number closed.
+   * A client whose next request was on its way gets a reset, as with the idle
+   * timeout.
+   */
+  closeIdle(): number {
+    let closed = 0;
+    for (const [conn, state] of this.#connections) {
+      if (state.partial !== undefined) continue;
+      conn.close();
+      closed++;
+    }
+    return closed;
+  }
+
   /** Destroy every connection now (a second SIGTERM). */
   destroyAll(): void {
-    this.#listener.close();
+    for (const listener of this.#listeners) listener.close();
     for (const conn of [...this.#connections.keys()]) conn.destroy();
   }
 

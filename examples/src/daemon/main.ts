@@ -9,12 +9,25 @@
  *   the loop's eventfd.
  * - A supervised child process (a health prober), watched through a pidfd and
  *   restarted with back-off when it dies.
- * - SIGHUP rereads the config file (`--config`, default
- *   examples/daemon.config.json): log level, heartbeat, timeouts, worker and
- *   child settings; open connections stay. A bad file is logged and ignored.
+ * - SIGHUP, or a change of the config file (an inotify watch on its
+ *   directory, so a save by rename is seen; `--watch-config off` turns it
+ *   off), rereads the config (`--config`,
+ *   default examples/daemon.config.json): log level, heartbeat, timeouts,
+ *   worker and child settings; open connections stay. A bad file is logged
+ *   and ignored.
  * - SIGTERM or SIGINT (Ctrl-C): stop accepting, finish the requests in flight,
  *   close idle connections, stop the worker and the child, exit 0; whatever
  *   is still open after `drainTimeoutMs` is closed. A second signal closes at once.
+ * - SIGUSR2: restart without dropping a request: a new instance of the same
+ *   program gets the listening sockets (handoff.ts); once it serves, this one
+ *   stops accepting, answers what is in flight with `Connection: close`,
+ *   closes idle connections after a short grace and exits 0.
+ * - Memory pressure (pressure.ts: a PSI trigger, EPOLLPRI): idle keep-alive
+ *   connections are closed and it is logged.
+ * - Under systemd (service.ts): serves on the sockets of socket activation
+ *   when it gets them; READY=1 once listening, RELOADING=1/READY=1 around a
+ *   reload, STOPPING=1 on shutdown, STATUS= with its counters, MAINPID= from
+ *   an instance that took over; WATCHDOG=1 pings when WATCHDOG_USEC is set.
  *
  * Every signal arrives as a loop event (signalfd), sent by another process.
  */
@@ -23,9 +36,13 @@ import { bindingName } from '@reactor/fds';
 import { Reactor, type Timer } from '@reactor/reactor';
 import { flag, intFlag } from '../args';
 import { ConfigError, loadConfig, type DaemonConfig } from './config';
+import { ConfigWatch } from './config-watch';
+import { receiveHandoff, startSuccessor } from './handoff';
 import { HttpServer, type HttpResponse } from './http';
 import { createLogger } from './log';
 import { renderStatusPage, type StatusSnapshot } from './page';
+import { MemoryPressureWatch } from './pressure';
+import { activatedSockets, ServiceManager } from './service';
 import { Supervisor, type SupervisorOptions } from './supervisor';
 import { HashWorker } from './worker';
 
@@ -33,6 +50,8 @@ import { HashWorker } from './worker';
 export const DEFAULT_CONFIG_PATH = join(__dirname, '..', '..', 'daemon.config.json');
 const CHILD_GRACE_MS = 2000;
 const WORKER_GRACE_MS = 2000;
+/** After a hand-over, idle keep-alive connections get this long to send one more request (answered with Connection: close). */
+const HANDOFF_IDLE_GRACE_MS = 1000;
 
 function portFrom(args: string[]): number {
   const env = process.env.PORT || process.env.REACTOR_DAEMON_PORT;
@@ -46,6 +65,10 @@ function portFrom(args: string[]): number {
 }
 
 export async function main(args: string[]): Promise<number> {
+  // First, before anything can fail: the environment variables of socket
+  // activation and of a hand-over must not reach this process's children.
+  const activated = activatedSockets();
+  const handoff = receiveHandoff();
   const port = portFrom(args);
   const host = flag(args, 'host') ?? '127.0.0.1';
   const configPath = resolve(flag(args, 'config') ?? DEFAULT_CONFIG_PATH);
@@ -61,6 +84,10 @@ export async function main(args: string[]): Promise<number> {
   let reloads = 0;
   let heartbeats = 0;
   let shuttingDown = false;
+  let handingOff = false;
+  // 503 on /healthz while stopping; not after a hand-over, where the service goes on in the new instance.
+  let stopping = false;
+  const service = new ServiceManager(root.child({ component: 'systemd' }));
 
   const snapshot = (): StatusSnapshot => ({
     pid: process.pid,
@@ -83,12 +110,18 @@ export async function main(args: string[]): Promise<number> {
     const path = request.target.split('?')[0];
     if (path === '/') return { status: 200, contentType: 'text/html; charset=utf-8', body: renderStatusPage(snapshot()) };
     if (path === '/stats') return { status: 200, contentType: 'application/json', body: `${JSON.stringify(snapshot())}\n` };
-    if (path === '/healthz') return { status: shuttingDown ? 503 : 200, contentType: 'text/plain', body: shuttingDown ? 'stopping\n' : 'ok\n' };
+    if (path === '/healthz') return { status: stopping ? 503 : 200, contentType: 'text/plain', body: stopping ? 'stopping\n' : 'ok\n' };
     return { status: 404, contentType: 'text/plain', body: 'not found\n' };
   };
 
-  const server = new HttpServer(loop, { host, port, idleTimeoutMs: config.idleTimeoutMs }, route, root.child({ component: 'http' }));
+  const fds = handoff !== undefined ? handoff.sockets : activated.map((s) => s.fd);
+  const server = new HttpServer(loop, { host, port, fds, idleTimeoutMs: config.idleTimeoutMs }, route, root.child({ component: 'http' }));
   const boundPort = server.port;
+  const serving = server.addresses().map((a) => ('port' in a ? `${a.address}:${a.port}` : a.path)).join(' ');
+  const statusLine = (): string => {
+    const http = server.counters();
+    return `serving on ${serving}: ${http.requests} requests, ${http.connectionsOpen} connections open, ${reloads} reloads`;
+  };
 
   const beat = () => {
     heartbeats++;
@@ -99,6 +132,7 @@ export async function main(args: string[]): Promise<number> {
         childrenExited: s.childrenExited, connections: http.connectionsOpen, requests: http.requests, workResults: worker.status().results },
       'heartbeat',
     );
+    service.send({ status: statusLine() });
   };
   let heartbeat: Timer = loop.every(config.heartbeatMs, beat);
 
@@ -120,12 +154,15 @@ export async function main(args: string[]): Promise<number> {
   const supervisor = new Supervisor(loop, supervisorOptions(config), root.child({ component: 'supervisor' }));
   supervisor.start();
 
-  loop.onSignal('SIGHUP', () => {
+  const reload = (cause: string) => {
+    if (shuttingDown) return;
+    service.send({ reloading: true, status: `reloading ${configPath}` });
     let next: DaemonConfig;
     try {
       next = loadConfig(configPath);
     } catch (error) {
-      logger.error({ err: error instanceof ConfigError ? error.message : error }, 'config rejected; keeping the running one');
+      logger.error({ err: error instanceof ConfigError ? error.message : error, cause }, 'config rejected; keeping the running one');
+      service.send({ ready: true, status: `config rejected; ${statusLine()}` });
       return;
     }
     root.level = next.logLevel;
@@ -138,34 +175,92 @@ export async function main(args: string[]): Promise<number> {
     supervisor.update(supervisorOptions(next));
     config = next;
     reloads++;
-    logger.info({ reloads, config }, 'config reloaded');
-  });
+    logger.info({ reloads, config, cause }, 'config reloaded');
+    service.send({ ready: true, status: statusLine() });
+  };
+  loop.onSignal('SIGHUP', () => reload('SIGHUP'));
+  const watchMode = flag(args, 'watch-config') ?? 'on';
+  if (watchMode !== 'on' && watchMode !== 'off') throw new Error(`--watch-config must be on or off; got ${watchMode}`);
+  const configWatch = watchMode === 'on' ? new ConfigWatch(loop, configPath, () => reload('file changed'), logger) : undefined;
 
-  const shutdown = (info: { name: string }) => {
+  const shutdown = (info: { name: string }, handedOverTo?: number) => {
     if (shuttingDown) {
       logger.warn({ signal: info.name }, 'second signal: closing every connection now');
       server.destroyAll();
       return;
     }
     shuttingDown = true;
-    logger.info({ signal: info.name, drainTimeoutMs: config.drainTimeoutMs, connections: server.counters().connectionsOpen }, 'shutting down');
+    stopping = handedOverTo === undefined;
+    logger.info({ signal: info.name, drainTimeoutMs: config.drainTimeoutMs, connections: server.counters().connectionsOpen, handedOverTo }, 'shutting down');
+    // After a hand-over the new instance is the service: a STOPPING=1 from
+    // here would tell the manager the whole service stops.
+    if (handedOverTo === undefined) service.send({ stopping: true, status: 'stopping' });
+    service.close();
+    configWatch?.close();
+    pressure?.close();
     heartbeat.cancel();
     // The bound on the whole exit: the drain, then the child's and the worker's grace.
     setTimeout(() => {
       logger.fatal('shutdown did not finish in time');
       process.exit(1);
     }, config.drainTimeoutMs + CHILD_GRACE_MS + WORKER_GRACE_MS + 1000).unref();
-    void Promise.all([server.drain(config.drainTimeoutMs), supervisor.stop(CHILD_GRACE_MS), worker.stop(WORKER_GRACE_MS)]).then(
+    const idleGraceMs = handedOverTo === undefined ? 0 : HANDOFF_IDLE_GRACE_MS;
+    void Promise.all([server.drain(config.drainTimeoutMs, idleGraceMs), supervisor.stop(CHILD_GRACE_MS), worker.stop(WORKER_GRACE_MS)]).then(
       ([drain, , workerCode]) => {
         logger.info({ ...drain, workerExitCode: workerCode, probes, stats: loop.stats() }, 'stopped');
         loop.stop();
       },
     );
   };
-  loop.onSignal('SIGTERM', shutdown);
-  loop.onSignal('SIGINT', shutdown);
+  // Under memory pressure, shed what costs memory and is not working: idle keep-alive connections.
+  let shed = 0;
+  const pressure = MemoryPressureWatch.start(loop, () => {
+    const closed = server.closeIdle();
+    shed += closed;
+    logger.warn({ closed, shedTotal: shed, pressure: pressure?.stats(), connections: server.counters().connectionsOpen }, 'memory pressure: closed idle keep-alive connections');
+  }, logger);
 
-  logger.info({ host, port: boundPort, binding: bindingName(), config: configPath }, `listening on http://${host}:${boundPort}`);
+  loop.onSignal('SIGTERM', (info) => shutdown(info));
+  loop.onSignal('SIGINT', (info) => shutdown(info));
+
+  let watchdogUsec: number | undefined;
+  loop.onSignal('SIGUSR2', () => {
+    if (shuttingDown || handingOff) return;
+    handingOff = true;
+    // The new instance pings the watchdog from its start: this process's
+    // WATCHDOG_PID must not turn it off there.
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.WATCHDOG_PID;
+    if (watchdogUsec === undefined) delete env.WATCHDOG_USEC;
+    else env.WATCHDOG_USEC = String(watchdogUsec);
+    try {
+      const pid = startSuccessor(loop, server.listeningSockets(), env, {
+        onReady: (ready) => {
+          logger.info({ successorPid: ready }, 'the new instance serves; draining this one');
+          shutdown({ name: 'SIGUSR2' }, ready);
+        },
+        onFailed: (reason) => {
+          handingOff = false;
+          logger.error({ reason }, 'restart failed; this instance keeps serving');
+        },
+      }, logger);
+      logger.info({ successorPid: pid }, 'restarting: new instance started, sockets handed over');
+    } catch (error) {
+      handingOff = false;
+      logger.error({ err: error }, 'restart failed; this instance keeps serving');
+    }
+  });
+
+  const host_ = server.addresses()[0];
+  const shownHost = host_ !== undefined && 'address' in host_ ? host_.address : host;
+  logger.info(
+    { host: shownHost, port: boundPort, addresses: serving, activated: activated.length, handedOver: handoff !== undefined, binding: bindingName(), config: configPath },
+    `listening on http://${shownHost}:${boundPort}`,
+  );
+  // The service is up: READY=1, and after a hand-over, this is the service's main process now.
+  service.send({ ready: true, mainPid: handoff !== undefined ? process.pid : undefined, status: statusLine() });
+  handoff?.ready();
+  watchdogUsec = service.startWatchdog(loop);
   await loop.run();
   loop.close();
   return 0;
