@@ -37,5 +37,6 @@ export type { ConnectOptions, ConnectTcpOptions, ConnectUnixOptions } from './ne
 export { UdpSocket } from './net/udp';
 export type { UdpBindOptions, UdpEvents } from './net/udp';
 export { toDuplex } from './net/duplex';
+export type { ConnectionDuplex } from './net/duplex';
 export { Cluster } from './net/cluster';
 export type { ClusterOptions } from './net/cluster';
