@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';
 import { Epoll, InvalidArgTypeError, InvalidArgValueError, InvalidStateError, OutOfRangeError, type FdLike } from '@reactor/fds';
-import { describeValue, validateFunction, validateInteger, validateNonNegative, validateOptions } from '@reactor/fds/internal';
+import { describeValue, validateBoolean, validateFunction, validateInteger, validateNonNegative, validateOptions } from '@reactor/fds/internal';
 import { ChildWatch, type ChildHandler } from './children';
 import { IoWatch, type IoHandler, type WatchOptions } from './io-watch';
 import { componentLogger, type ReactorLogger } from './logger';
@@ -249,8 +249,11 @@ export class Reactor {
   at(when: Date | number, callback: TimerCallback, options?: Omit<TimerOptions, 'clock'>): Timer {
     const epochMs = when instanceof Date ? when.getTime() : when;
     if (typeof epochMs !== 'number' || !Number.isFinite(epochMs)) throw new InvalidArgTypeError('when must be a valid Date or a finite number of epoch milliseconds');
+    // Checked as after() checks its options: a number or { ref: 'no' } is refused, not read as the defaults.
+    const opts = options === undefined ? NO_TIMER_OPTIONS : validateOptions<Omit<TimerOptions, 'clock'>>(options);
+    if (opts.ref !== undefined) validateBoolean(opts.ref, 'options.ref');
     const queue = this.#timerQueue({ clock: 'realtime' });
-    return queue.create(callback, 0, 0, epochMs, options ?? NO_TIMER_OPTIONS, false);
+    return queue.create(callback, 0, 0, epochMs, opts, false);
   }
 
   /**
@@ -595,6 +598,7 @@ export class Reactor {
       if (queue !== undefined) return queue;
     }
     const opts = validateOptions<TimerOptions>(options);
+    if (opts.ref !== undefined) validateBoolean(opts.ref, 'options.ref');
     const clock = opts.clock ?? 'monotonic';
     if (clock !== 'monotonic' && clock !== 'realtime' && clock !== 'boottime') {
       throw new OutOfRangeError(`options.clock must be 'monotonic', 'realtime' or 'boottime'; got ${describeValue(clock)}`);

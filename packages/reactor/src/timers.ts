@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { clockNow, EPOLLIN, SystemError, TimerFd } from '@reactor/fds';
+import { clockNow, EPOLLIN, InvalidStateError, SystemError, TimerFd } from '@reactor/fds';
 import { ECANCELED, validateFunction } from '@reactor/fds/internal';
 import { TimerHeap, type HeapEntry } from './timer-heap';
 import { ReactorClosedError } from './errors';
@@ -95,10 +95,19 @@ export class Timer extends Source {
     this.#queue.cancel(this);
   }
 
-  /** Reschedule `delayMs` from now (restarting a cancelled or fired timer too). */
+  /**
+   * Reschedule `delayMs` from now (restarting a cancelled or fired timer
+   * too). An `at()` timer has no delay to re-apply: ERR_INVALID_STATE.
+   */
   refresh(): this {
+    if (this.durationKey === undefined) throw new InvalidStateError('refresh() re-applies a delay: an at() timer has none (make a new one with loop.at())');
     this.#queue.schedule(this, this.#queue.now() + this.delayMs);
     return this;
+  }
+
+  /** `cancel()` (for `using`). */
+  [Symbol.dispose](): void {
+    this.cancel();
   }
 
   /** `cancel()`; also what `Reactor.close()` does to a pending timer. */

@@ -1,7 +1,7 @@
 import { connect as netConnect, type Socket as NetSocket } from 'node:net';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Reactor, type Connection, type ReactorLogger } from '@reactor/reactor';
+import { Reactor, Waker, type Connection, type ReactorLogger } from '@reactor/reactor';
 import { bindingName, expectNoFdLeaks, quietLogger, sleep } from './helpers';
 
 expectNoFdLeaks();
@@ -180,5 +180,45 @@ describe(`Node-shaped connections (${bindingName()})`, () => {
     expect(accepted.remoteFamily).toBe('IPv4');
     expect(accepted.localAddress).toBe('127.0.0.1');
     loop.close();
+  });
+});
+
+describe(`small Node conventions (${bindingName()})`, () => {
+  test("at() checks its options as after() does; { ref: 'no' } is refused; refresh() of an at() timer is ERR_INVALID_STATE", () => {
+    const loop = new Reactor({ logger: quietLogger });
+    const when = Date.now() + 60000;
+    expect(() => loop.at(when, () => undefined, 5 as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => loop.after(10, () => undefined, 5 as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => loop.after(10, () => undefined, { ref: 'no' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('options.ref') }));
+    expect(() => loop.at(when, () => undefined, { ref: 'no' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    const timer = loop.at(when, () => undefined);
+    expect(() => timer.refresh()).toThrow(expect.objectContaining({ code: 'ERR_INVALID_STATE' }));
+    expect(timer.pending).toBe(true);
+    timer.cancel();
+    loop.close();
+  });
+
+  test('Symbol.dispose closes a Listener, a UdpSocket and a Timer', () => {
+    const loop = new Reactor({ logger: quietLogger });
+    const listener = loop.listen({ port: 0 });
+    const udp = loop.udp({ port: 0 });
+    const timer = loop.after(1000, () => undefined);
+    for (const handle of [listener, udp, timer]) handle[Symbol.dispose]();
+    expect(timer.pending).toBe(false);
+    expect(() => listener.address()).toThrow();
+    expect(() => udp.address()).toThrow();
+    loop.close();
+  });
+
+  test('connect({ path: 5 }) names options.path', async () => {
+    const loop = new Reactor({ logger: quietLogger });
+    await expect(loop.connect({ path: 5 as never })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('options.path') });
+    loop.close();
+  });
+
+  test('a Waker over a SharedArrayBuffer too small for a loop is a coded error', () => {
+    for (const bytes of [10, 64]) {
+      expect(() => new Waker({ eventfd: 1000, shared: new SharedArrayBuffer(bytes) })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    }
   });
 });

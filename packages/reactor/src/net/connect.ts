@@ -48,8 +48,9 @@ export async function connect(loop: Reactor, options: ConnectOptions): Promise<C
   let connected = false;
   let address: string;
   let port: number | undefined;
-  if (typeof opts.path === 'string') {
-    const path = opts.path;
+  if (opts.path !== undefined) {
+    // A path means Unix, whatever its type: a bad one is named as options.path, not as a missing port.
+    const path = validateString(opts.path, 'options.path');
     const abstract = path.startsWith('\0');
     address = path;
     socket = openSocket('unix', (s) => {
