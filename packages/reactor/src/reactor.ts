@@ -13,7 +13,8 @@ import { SignalSource, type SignalHandler, type SignalSubscription } from './sig
 import type { LoopCore, Source, SourceContext } from './source';
 import { emptyStats, type ReactorStats } from './stats';
 import { ReactorClosedError, ReactorError } from './errors';
-import { Timer, TimerQueue, type TimerCallback, type TimerClock, type TimerOptions } from './timers';
+import { Timer, TimerQueue, type SleepOptions, type TimerCallback, type TimerClock, type TimerOptions } from './timers';
+import { sleepOn } from './sleep';
 import { Waker, WakeupChannel, type MessageHandler, type WakeupHandle } from './wakeup';
 
 /** Receives a handler's exception and which source threw (`onError` as a function). */
@@ -232,6 +233,15 @@ export class Reactor {
     validateNonNegative(delayMs, 'delayMs');
     const queue = this.#timerQueue(options);
     return queue.create(callback, delayMs, 0, queue.now() + delayMs, options ?? NO_TIMER_OPTIONS);
+  }
+
+  /**
+   * A promise that resolves `delayMs` from now, on a loop timer (the promise
+   * form of `after()`, as `timers/promises`' setTimeout is of setTimeout);
+   * `options.signal` cancels it with an AbortError.
+   */
+  sleep(delayMs: number, options?: SleepOptions): Promise<void> {
+    return sleepOn(this, delayMs, options);
   }
 
   /** Call `callback` every `intervalMs`, the first time `intervalMs` from now. */

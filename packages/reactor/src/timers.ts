@@ -26,6 +26,14 @@ export interface TimerOptions {
 /** The furthest the timerfd is armed at once: 2^62 ns, ~146 years (the kernel's limit is 2^63-1). */
 const MAX_ARM_NS = 2 ** 62;
 
+/** Options of `Reactor.sleep()`. */
+export interface SleepOptions {
+  /** Whether the pending sleep keeps the loop alive (default true). */
+  ref?: boolean;
+  /** Aborting it cancels the timer and rejects the promise with an AbortError (code ABORT_ERR), as `timers/promises` does. */
+  signal?: AbortSignal;
+}
+
 /**
  * A scheduled callback. Cancel it, refresh it (same delay, from now), or
  * unref it so that it does not keep the loop alive.

@@ -222,3 +222,22 @@ describe(`small Node conventions (${bindingName()})`, () => {
     }
   });
 });
+
+describe(`loop.sleep() (${bindingName()})`, () => {
+  test('resolves after the delay on a loop timer; an AbortSignal rejects it with ABORT_ERR and cancels the timer', async () => {
+    const loop = new Reactor({ logger: quietLogger });
+    const running = loop.run();
+    const start = performance.now();
+    await loop.sleep(30);
+    expect(performance.now() - start).toBeGreaterThanOrEqual(29);
+    const controller = new AbortController();
+    const pending = loop.sleep(60000, { signal: controller.signal });
+    controller.abort(new Error('enough'));
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', cause: { message: 'enough' } });
+    await expect(loop.sleep(10, { signal: controller.signal })).rejects.toMatchObject({ code: 'ABORT_ERR' });
+    expect(() => loop.sleep(10, { signal: 'x' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    await running; // the aborted 60 s timer no longer keeps the loop alive
+    expect(performance.now() - start).toBeLessThan(10000);
+    loop.close();
+  });
+});

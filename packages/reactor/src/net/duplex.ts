@@ -5,10 +5,10 @@ import type { Timer } from '../timers';
 import { Connection } from './connection';
 
 /**
- * The Duplex of `toDuplex()`: a Node stream that also carries the socket
+ * What the Duplex of `toDuplex()` carries beside the stream: the socket
  * methods and addresses `node:http` and `node:tls` look for.
  */
-export interface ConnectionDuplex extends Duplex {
+export interface DuplexSocketMembers {
   /** The connection underneath. */
   readonly connection: Connection;
   /** The peer's IP address (undefined for a Unix socket). */
@@ -25,12 +25,15 @@ export interface ConnectionDuplex extends Duplex {
    * As `net.Socket#setTimeout`: emit 'timeout' after `ms` without reads or
    * writes (the stream is not destroyed; `node:http` does that); 0 turns it off.
    */
-  setTimeout(ms: number, callback?: () => void): this;
+  setTimeout(ms: number, callback?: () => void): ConnectionDuplex;
   /** TCP_NODELAY on the connection. */
-  setNoDelay(enable?: boolean): this;
+  setNoDelay(enable?: boolean): ConnectionDuplex;
   /** SO_KEEPALIVE on the connection; `initialDelay` in ms, as in Node. */
-  setKeepAlive(enable?: boolean, initialDelay?: number): this;
+  setKeepAlive(enable?: boolean, initialDelay?: number): ConnectionDuplex;
 }
+
+/** The Duplex of `toDuplex()`: a Node stream with the socket members. */
+export type ConnectionDuplex = Duplex & DuplexSocketMembers;
 
 /**
  * A Node `stream.Duplex` over a Connection, for `pipeline()`, stream
