@@ -2,6 +2,7 @@ import { connect as netConnect, type Socket as NetSocket } from 'node:net';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Reactor, Waker, type Connection, type ReactorLogger } from '@reactor/reactor';
+import { Socket as FdSocket } from '@reactor/fds';
 import { bindingName, expectNoFdLeaks, quietLogger, sleep } from './helpers';
 
 expectNoFdLeaks();
@@ -238,6 +239,31 @@ describe(`loop.sleep() (${bindingName()})`, () => {
     expect(() => loop.sleep(10, { signal: 'x' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     await running; // the aborted 60 s timer no longer keeps the loop alive
     expect(performance.now() - start).toBeLessThan(10000);
+    loop.close();
+  });
+});
+
+describe(`connect() with an AbortSignal (${bindingName()})`, () => {
+  test('aborting connects that cannot finish rejects them with ABORT_ERR and leaves no socket; an aborted signal refuses at once', async () => {
+    const loop = new Reactor({ logger: quietLogger });
+    const running = loop.run();
+    // A listener whose queue is full: later connects stay in progress.
+    const stuck = FdSocket.create('tcp4');
+    stuck.bind({ family: 'ipv4', address: '127.0.0.1', port: 0 });
+    stuck.listen(0);
+    const address = stuck.localAddress();
+    const port = 'port' in address ? address.port : 0;
+    const controller = new AbortController();
+    const attempts = Array.from({ length: 4 }, () => loop.connect({ port, signal: controller.signal }).then((c) => c, (e: NodeJS.ErrnoException) => e));
+    await sleep(50);
+    controller.abort();
+    const outcomes = await Promise.all(attempts);
+    expect(outcomes.some((o) => o instanceof Error && o.code === 'ABORT_ERR' && o.name === 'AbortError')).toBe(true);
+    for (const o of outcomes) if (!(o instanceof Error)) o.destroy();
+    await expect(loop.connect({ port, signal: controller.signal })).rejects.toMatchObject({ code: 'ABORT_ERR' });
+    await expect(loop.connect({ port, signal: 'x' as never })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('options.signal') });
+    await running; // nothing left: the aborted attempts no longer keep the loop
+    stuck.close();
     loop.close();
   });
 });

@@ -8,6 +8,7 @@ import type { Reactor, ReactorState } from '../reactor';
 import type { Timer } from '../timers';
 import { Connection, connectionOptionsFrom, type ConnectionOptions } from './connection';
 import { openSocket } from './socket-setup';
+import { abortError, validateSignal } from '../abort';
 
 /** `Reactor.connect()` to a TCP server. */
 export interface ConnectTcpOptions extends ConnectionOptions {
@@ -18,7 +19,8 @@ export interface ConnectTcpOptions extends ConnectionOptions {
   /** Fail with ETIMEDOUT if not connected within this time (default: the kernel's). */
   timeoutMs?: number;
   /** TCP_NODELAY on the new connection. */
-  noDelay?: boolean;
+  noDelay?: boolean;  /** Aborting it before the connection is made closes the socket and rejects with an AbortError (ABORT_ERR). */
+  signal?: AbortSignal;
 }
 
 /** `Reactor.connect()` to a Unix socket server. */
@@ -26,7 +28,8 @@ export interface ConnectUnixOptions extends ConnectionOptions {
   /** A filesystem path, or a name starting with '\0' for the abstract namespace. */
   path: string;
   /** Fail with ETIMEDOUT if not connected within this time. */
-  timeoutMs?: number;
+  timeoutMs?: number;  /** Aborting it before the connection is made closes the socket and rejects with an AbortError (ABORT_ERR). */
+  signal?: AbortSignal;
 }
 
 /** Where `Reactor.connect()` connects: TCP or Unix. */
@@ -44,6 +47,8 @@ export async function connect(loop: Reactor, options: ConnectOptions): Promise<C
   const opts = validateOptions<ConnectTcpOptions & ConnectUnixOptions>(options);
   const timeoutMs = opts.timeoutMs === undefined ? undefined : validateNonNegative(opts.timeoutMs, 'options.timeoutMs');
   const connectionOptions: ConnectionOptions = connectionOptionsFrom(opts);
+  const signal = validateSignal(opts.signal, 'options.signal');
+  if (signal?.aborted) throw abortError(signal);
   let socket: Socket;
   let connected = false;
   let address: string;
@@ -63,6 +68,7 @@ export async function connect(loop: Reactor, options: ConnectOptions): Promise<C
     address = isIP(host) ? host : (await lookup(host)).address;
     // The loop may have closed while the name was being resolved (TypeScript narrowed `state` before the await).
     if ((loop.state as ReactorState) === 'closed') throw new ReactorClosedError('connect');
+    if (signal?.aborted) throw abortError(signal);
     const v6 = isIP(address) === 6;
     const ip = address;
     socket = openSocket(v6 ? 'tcp6' : 'tcp4', (s) => {
@@ -80,6 +86,7 @@ export async function connect(loop: Reactor, options: ConnectOptions): Promise<C
       settled = true;
       timer?.cancel();
       watch?.remove();
+      signal?.removeEventListener('abort', onAbort);
       if (error !== undefined) {
         socket.close();
         reject(error);
@@ -91,6 +98,8 @@ export async function connect(loop: Reactor, options: ConnectOptions): Promise<C
         reject(adoptError);
       }
     };
+    const onAbort = () => settle(abortError(signal!));
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
       watch = loop.watch(socket, EPOLLOUT, () => {
         try {
