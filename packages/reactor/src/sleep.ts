@@ -1,5 +1,5 @@
 import { validateBoolean, validateNonNegative, validateOptions } from '@reactor/fds/internal';
-import { abortError, validateSignal } from './abort';
+import { abortError, validateSignal } from './errors';
 import type { Reactor } from './reactor';
 import type { SleepOptions } from './timers';
 

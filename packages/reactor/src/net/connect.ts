@@ -8,7 +8,7 @@ import type { Reactor, ReactorState } from '../reactor';
 import type { Timer } from '../timers';
 import { Connection, connectionOptionsFrom, type ConnectionOptions } from './connection';
 import { openSocket } from './socket-setup';
-import { abortError, validateSignal } from '../abort';
+import { abortError, validateSignal } from '../errors';
 
 /** `Reactor.connect()` to a TCP server. */
 export interface ConnectTcpOptions extends ConnectionOptions {
@@ -19,7 +19,8 @@ export interface ConnectTcpOptions extends ConnectionOptions {
   /** Fail with ETIMEDOUT if not connected within this time (default: the kernel's). */
   timeoutMs?: number;
   /** TCP_NODELAY on the new connection. */
-  noDelay?: boolean;  /** Aborting it before the connection is made closes the socket and rejects with an AbortError (ABORT_ERR). */
+  noDelay?: boolean;
+  /** Aborting it before the connection is made closes the socket and rejects with an AbortError (ABORT_ERR). */
   signal?: AbortSignal;
 }
 
@@ -28,7 +29,8 @@ export interface ConnectUnixOptions extends ConnectionOptions {
   /** A filesystem path, or a name starting with '\0' for the abstract namespace. */
   path: string;
   /** Fail with ETIMEDOUT if not connected within this time. */
-  timeoutMs?: number;  /** Aborting it before the connection is made closes the socket and rejects with an AbortError (ABORT_ERR). */
+  timeoutMs?: number;
+  /** Aborting it before the connection is made closes the socket and rejects with an AbortError (ABORT_ERR). */
   signal?: AbortSignal;
 }
 
