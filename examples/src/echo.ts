@@ -10,7 +10,8 @@ export async function main(args: string[]): Promise<number> {
   const port = intFlag(args, 'port', 7000);
   const host = flag(args, 'host') ?? '127.0.0.1';
   const loop = new Reactor();
-  const server = loop.listen({ host, port }, (conn) => {
+  // loanChunks: write() copies a loaned chunk it queues, so echoing one is safe.
+  const server = loop.listen({ host, port, loanChunks: true }, (conn) => {
     conn.setNoDelay(true);
     conn.on('data', (chunk) => {
       // Back-pressure: stop reading from a peer that does not read our replies.

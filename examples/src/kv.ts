@@ -58,7 +58,8 @@ export async function main(args: string[]): Promise<number> {
     conn.on('data', pump);
   };
 
-  const server = loop.listen({ host, port, backlog: 4096 }, serve);
+  // loanChunks: the RESP parser copies only an unfinished command, so zero-copy reads are safe here.
+  const server = loop.listen({ host, port, backlog: 4096, loanChunks: true }, serve);
   // Active expiry: keys with a TTL that nobody reads again still go.
   loop.every(100, () => void store.sweep(), { ref: false });
   const stop = () => {

@@ -14,7 +14,7 @@ export type { ReactorLogger, LogFn } from './logger';
 export { IoWatch } from './io-watch';
 export type { IoHandler, WatchOptions } from './io-watch';
 export { Timer } from './timers';
-export type { TimerCallback, TimerClock, TimerOptions } from './timers';
+export type { SleepOptions, TimerCallback, TimerClock, TimerOptions } from './timers';
 export { SignalSubscription } from './signals';
 export type { SignalHandler } from './signals';
 export { ChildWatch } from './children';
@@ -37,5 +37,6 @@ export type { ConnectOptions, ConnectTcpOptions, ConnectUnixOptions } from './ne
 export { UdpSocket } from './net/udp';
 export type { UdpBindOptions, UdpEvents } from './net/udp';
 export { toDuplex } from './net/duplex';
+export type { ConnectionDuplex, DuplexSocketMembers } from './net/duplex';
 export { Cluster } from './net/cluster';
 export type { ClusterOptions } from './net/cluster';

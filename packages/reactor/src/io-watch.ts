@@ -100,6 +100,11 @@ export class IoWatch extends Source {
     this.#handler = validateFunction<IoHandler>(handler, 'handler');
   }
 
+  /** `remove()` (for `using`). */
+  [Symbol.dispose](): void {
+    this.remove();
+  }
+
   /**
    * Remove the fd from the loop. Idempotent; an fd that was already closed
    * (the kernel dropped it from the set) is not an error.

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';
 import { Epoll, InvalidArgTypeError, InvalidArgValueError, InvalidStateError, OutOfRangeError, type FdLike } from '@reactor/fds';
-import { describeValue, validateFunction, validateInteger, validateNonNegative, validateOptions } from '@reactor/fds/internal';
+import { describeValue, validateBoolean, validateFunction, validateInteger, validateNonNegative, validateOptions } from '@reactor/fds/internal';
 import { ChildWatch, type ChildHandler } from './children';
 import { IoWatch, type IoHandler, type WatchOptions } from './io-watch';
 import { componentLogger, type ReactorLogger } from './logger';
@@ -13,7 +13,8 @@ import { SignalSource, type SignalHandler, type SignalSubscription } from './sig
 import type { LoopCore, Source, SourceContext } from './source';
 import { emptyStats, type ReactorStats } from './stats';
 import { ReactorClosedError, ReactorError } from './errors';
-import { Timer, TimerQueue, type TimerCallback, type TimerClock, type TimerOptions } from './timers';
+import { Timer, TimerQueue, type SleepOptions, type TimerCallback, type TimerClock, type TimerOptions } from './timers';
+import { sleepOn } from './sleep';
 import { Waker, WakeupChannel, type MessageHandler, type WakeupHandle } from './wakeup';
 
 /** Receives a handler's exception and which source threw (`onError` as a function). */
@@ -234,6 +235,15 @@ export class Reactor {
     return queue.create(callback, delayMs, 0, queue.now() + delayMs, options ?? NO_TIMER_OPTIONS);
   }
 
+  /**
+   * A promise that resolves `delayMs` from now, on a loop timer (the promise
+   * form of `after()`, as `timers/promises`' setTimeout is of setTimeout);
+   * `options.signal` cancels it with an AbortError.
+   */
+  sleep(delayMs: number, options?: SleepOptions): Promise<void> {
+    return sleepOn(this, delayMs, options);
+  }
+
   /** Call `callback` every `intervalMs`, the first time `intervalMs` from now. */
   every(intervalMs: number, callback: TimerCallback, options?: TimerOptions): Timer {
     validateNonNegative(intervalMs, 'intervalMs');
@@ -249,8 +259,11 @@ export class Reactor {
   at(when: Date | number, callback: TimerCallback, options?: Omit<TimerOptions, 'clock'>): Timer {
     const epochMs = when instanceof Date ? when.getTime() : when;
     if (typeof epochMs !== 'number' || !Number.isFinite(epochMs)) throw new InvalidArgTypeError('when must be a valid Date or a finite number of epoch milliseconds');
+    // Checked as after() checks its options: a number or { ref: 'no' } is refused, not read as the defaults.
+    const opts = options === undefined ? NO_TIMER_OPTIONS : validateOptions<Omit<TimerOptions, 'clock'>>(options);
+    if (opts.ref !== undefined) validateBoolean(opts.ref, 'options.ref');
     const queue = this.#timerQueue({ clock: 'realtime' });
-    return queue.create(callback, 0, 0, epochMs, options ?? NO_TIMER_OPTIONS, false);
+    return queue.create(callback, 0, 0, epochMs, opts, false);
   }
 
   /**
@@ -595,6 +608,7 @@ export class Reactor {
       if (queue !== undefined) return queue;
     }
     const opts = validateOptions<TimerOptions>(options);
+    if (opts.ref !== undefined) validateBoolean(opts.ref, 'options.ref');
     const clock = opts.clock ?? 'monotonic';
     if (clock !== 'monotonic' && clock !== 'realtime' && clock !== 'boottime') {
       throw new OutOfRangeError(`options.clock must be 'monotonic', 'realtime' or 'boottime'; got ${describeValue(clock)}`);

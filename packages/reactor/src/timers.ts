@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { clockNow, EPOLLIN, SystemError, TimerFd } from '@reactor/fds';
+import { clockNow, EPOLLIN, InvalidStateError, SystemError, TimerFd } from '@reactor/fds';
 import { ECANCELED, validateFunction } from '@reactor/fds/internal';
 import { TimerHeap, type HeapEntry } from './timer-heap';
 import { ReactorClosedError } from './errors';
@@ -25,6 +25,14 @@ export interface TimerOptions {
 
 /** The furthest the timerfd is armed at once: 2^62 ns, ~146 years (the kernel's limit is 2^63-1). */
 const MAX_ARM_NS = 2 ** 62;
+
+/** Options of `Reactor.sleep()`. */
+export interface SleepOptions {
+  /** Whether the pending sleep keeps the loop alive (default true). */
+  ref?: boolean;
+  /** Aborting it cancels the timer and rejects the promise with an AbortError (code ABORT_ERR), as `timers/promises` does. */
+  signal?: AbortSignal;
+}
 
 /**
  * A scheduled callback. Cancel it, refresh it (same delay, from now), or
@@ -95,10 +103,19 @@ export class Timer extends Source {
     this.#queue.cancel(this);
   }
 
-  /** Reschedule `delayMs` from now (restarting a cancelled or fired timer too). */
+  /**
+   * Reschedule `delayMs` from now (restarting a cancelled or fired timer
+   * too). An `at()` timer has no delay to re-apply: ERR_INVALID_STATE.
+   */
   refresh(): this {
+    if (this.durationKey === undefined) throw new InvalidStateError('refresh() re-applies a delay: an at() timer has none (make a new one with loop.at())');
     this.#queue.schedule(this, this.#queue.now() + this.delayMs);
     return this;
+  }
+
+  /** `cancel()` (for `using`). */
+  [Symbol.dispose](): void {
+    this.cancel();
   }
 
   /** `cancel()`; also what `Reactor.close()` does to a pending timer. */

@@ -93,6 +93,11 @@ export class Waker {
       throw new InvalidArgTypeError('handle must be a WakeupHandle from Reactor.wakeupHandle()');
     }
     this.#fd = validateInteger(handle.eventfd, 'handle.eventfd', 0, 0x7fffffff);
+    // A loop makes it as the header plus a ring of at least 64 bytes (options.wakeupRingBytes).
+    const size = handle.shared.byteLength;
+    if (size < HEADER_BYTES + 64) {
+      throw new OutOfRangeError(`handle.shared must be a loop's buffer: at least ${HEADER_BYTES + 64} bytes; got ${size} bytes`);
+    }
     this.#state = new Int32Array(handle.shared, 0, HEADER_BYTES / 4);
     this.#ring = new Uint8Array(handle.shared, HEADER_BYTES);
     this.#one.writeBigUInt64LE(1n);

@@ -8,6 +8,7 @@ import type { Reactor, ReactorState } from '../reactor';
 import type { Timer } from '../timers';
 import { Connection, connectionOptionsFrom, type ConnectionOptions } from './connection';
 import { openSocket } from './socket-setup';
+import { abortError, validateSignal } from '../errors';
 
 /** `Reactor.connect()` to a TCP server. */
 export interface ConnectTcpOptions extends ConnectionOptions {
@@ -19,6 +20,8 @@ export interface ConnectTcpOptions extends ConnectionOptions {
   timeoutMs?: number;
   /** TCP_NODELAY on the new connection. */
   noDelay?: boolean;
+  /** Aborting it before the connection is made closes the socket and rejects with an AbortError (ABORT_ERR). */
+  signal?: AbortSignal;
 }
 
 /** `Reactor.connect()` to a Unix socket server. */
@@ -27,6 +30,8 @@ export interface ConnectUnixOptions extends ConnectionOptions {
   path: string;
   /** Fail with ETIMEDOUT if not connected within this time. */
   timeoutMs?: number;
+  /** Aborting it before the connection is made closes the socket and rejects with an AbortError (ABORT_ERR). */
+  signal?: AbortSignal;
 }
 
 /** Where `Reactor.connect()` connects: TCP or Unix. */
@@ -44,12 +49,15 @@ export async function connect(loop: Reactor, options: ConnectOptions): Promise<C
   const opts = validateOptions<ConnectTcpOptions & ConnectUnixOptions>(options);
   const timeoutMs = opts.timeoutMs === undefined ? undefined : validateNonNegative(opts.timeoutMs, 'options.timeoutMs');
   const connectionOptions: ConnectionOptions = connectionOptionsFrom(opts);
+  const signal = validateSignal(opts.signal, 'options.signal');
+  if (signal?.aborted) throw abortError(signal);
   let socket: Socket;
   let connected = false;
   let address: string;
   let port: number | undefined;
-  if (typeof opts.path === 'string') {
-    const path = opts.path;
+  if (opts.path !== undefined) {
+    // A path means Unix, whatever its type: a bad one is named as options.path, not as a missing port.
+    const path = validateString(opts.path, 'options.path');
     const abstract = path.startsWith('\0');
     address = path;
     socket = openSocket('unix', (s) => {
@@ -62,6 +70,7 @@ export async function connect(loop: Reactor, options: ConnectOptions): Promise<C
     address = isIP(host) ? host : (await lookup(host)).address;
     // The loop may have closed while the name was being resolved (TypeScript narrowed `state` before the await).
     if ((loop.state as ReactorState) === 'closed') throw new ReactorClosedError('connect');
+    if (signal?.aborted) throw abortError(signal);
     const v6 = isIP(address) === 6;
     const ip = address;
     socket = openSocket(v6 ? 'tcp6' : 'tcp4', (s) => {
@@ -79,6 +88,7 @@ export async function connect(loop: Reactor, options: ConnectOptions): Promise<C
       settled = true;
       timer?.cancel();
       watch?.remove();
+      signal?.removeEventListener('abort', onAbort);
       if (error !== undefined) {
         socket.close();
         reject(error);
@@ -90,6 +100,8 @@ export async function connect(loop: Reactor, options: ConnectOptions): Promise<C
         reject(adoptError);
       }
     };
+    const onAbort = () => settle(abortError(signal!));
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
       watch = loop.watch(socket, EPOLLOUT, () => {
         try {

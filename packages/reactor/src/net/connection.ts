@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, ReactorError, Socket, SystemError, type SocketAddress } from '@reactor/fds';
-import { ETIMEDOUT, validateBuffer, validateFunction, validateInteger, validateNonNegative } from '@reactor/fds/internal';
+import { ETIMEDOUT, validateBoolean, validateBuffer, validateFunction, validateInteger, validateNonNegative } from '@reactor/fds/internal';
 import type { IoWatch } from '../io-watch';
 import type { Reactor } from '../reactor';
 import type { Timer } from '../timers';
+import { iterateChunks } from './chunk-iterator';
 
 /** Per-connection settings, given to `listen()` or `connect()`. */
 export interface ConnectionOptions {
@@ -11,6 +12,13 @@ export interface ConnectionOptions {
   highWaterMark?: number;
   /** Close the connection after this many ms without reads or writes (default: never). */
   idleTimeoutMs?: number;
+  /**
+   * Zero-copy reads for hot paths: each 'data' chunk is then a view into the
+   * loop's shared read buffer, valid only until the handler returns (the
+   * next read overwrites it). Default false: every chunk is a Buffer of its
+   * own, as in Node.
+   */
+  loanChunks?: boolean;
 }
 
 /** Peer credentials of a Unix socket (SO_PEERCRED). */
@@ -26,8 +34,9 @@ export interface PeerCredentials {
 /** The events of a Connection, with their arguments. */
 export interface ConnectionEvents {
   /**
-   * Bytes arrived. The Buffer is a view into the loop's read buffer, valid
-   * only until the handler returns: copy it (`Buffer.from(chunk)`) to keep it.
+   * Bytes arrived. The Buffer is the handler's to keep, unless the
+   * connection was made with `loanChunks: true`: then it is a view into the
+   * loop's read buffer, valid only until the handler returns.
    */
   data: [chunk: Buffer];
   /** The peer shut down its writing half (EOF). */
@@ -38,9 +47,13 @@ export interface ConnectionEvents {
   drain: [];
   /** The idle timeout passed; the connection is being destroyed with ETIMEDOUT. */
   timeout: [];
-  /** The connection failed (reset, timeout …); 'close' follows. */
+  /**
+   * The connection failed (reset, timeout …); 'close' follows. Emitted only
+   * when someone listens: without a listener the error is kept in
+   * `connection.errored` and nothing throws.
+   */
   error: [error: Error];
-  /** The fd is closed; `hadError` tells whether an error caused it. */
+  /** The fd is closed (always, exactly once); `hadError` tells whether an error caused it (see `errored`). */
   close: [hadError: boolean];
 }
 
@@ -53,6 +66,7 @@ export function connectionOptionsFrom(options: ConnectionOptions): ConnectionOpt
   const picked: ConnectionOptions = {};
   if (options.highWaterMark !== undefined) picked.highWaterMark = validateInteger(options.highWaterMark, 'options.highWaterMark', 0, 2 ** 31);
   if (options.idleTimeoutMs !== undefined) picked.idleTimeoutMs = validateNonNegative(options.idleTimeoutMs, 'options.idleTimeoutMs');
+  if (options.loanChunks !== undefined) picked.loanChunks = validateBoolean(options.loanChunks, 'options.loanChunks');
   return picked;
 }
 
@@ -78,7 +92,7 @@ const MAX_WRITEV_BUFFERS = 512;
  * const running = loop.run(); // the loop must turn for the connect to complete
  * const address = server.address();
  * const client = await loop.connect({ host: '127.0.0.1', port: 'port' in address ? address.port : 0 });
- * client.on('data', (chunk) => console.log(chunk.toString())); // a loan: copy it to keep it
+ * client.on('data', (chunk) => console.log(chunk.toString())); // the chunk is yours to keep
  * client.on('close', () => server.close());
  * client.end('ping');
  * await running;
@@ -92,6 +106,23 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   readonly socket: Socket;
   /** Queued bytes past which `write()` returns false. */
   readonly highWaterMark: number;
+  /** Whether 'data' chunks are loans of the loop's read buffer (`loanChunks: true`) rather than owned Buffers. */
+  readonly loansChunks: boolean;
+  /** The peer's address as a string (IP; undefined for a Unix socket), read at accept/connect and kept after close, as in Node. */
+  readonly remoteAddress: string | undefined;
+  /** The peer's port (undefined for a Unix socket). */
+  readonly remotePort: number | undefined;
+  /** 'IPv4' or 'IPv6' (undefined for a Unix socket). */
+  readonly remoteFamily: 'IPv4' | 'IPv6' | undefined;
+  /** This end's IP address (undefined for a Unix socket), kept after close. */
+  readonly localAddress: string | undefined;
+  /** This end's port (undefined for a Unix socket). */
+  readonly localPort: number | undefined;
+  /** The peer's full address (IP, or a Unix path) as read at accept/connect. */
+  readonly remoteSocketAddress: SocketAddress | undefined;
+  /** This end's full address as read at accept/connect. */
+  readonly localSocketAddress: SocketAddress | undefined;
+  #errored: Error | null = null;
   readonly #watch: IoWatch;
   readonly #readBuffer: Buffer;
   #queue: Buffer[] = [];
@@ -119,7 +150,20 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.loop = loop;
     this.socket = socket;
     this.highWaterMark = options.highWaterMark === undefined ? 64 * 1024 : validateInteger(options.highWaterMark, 'options.highWaterMark', 0, 2 ** 31);
+    this.loansChunks = options.loanChunks === undefined ? false : validateBoolean(options.loanChunks, 'options.loanChunks');
     this.#readBuffer = loop.readBuffer();
+    // Read once now, as Node does: after close the fd can no longer say.
+    this.remoteSocketAddress = addressOf(() => socket.remoteAddress());
+    this.localSocketAddress = addressOf(() => socket.localAddress());
+    const remote = this.remoteSocketAddress;
+    const local = this.localSocketAddress;
+    const remoteIp = remote !== undefined && remote.family !== 'unix' ? remote : undefined;
+    const localIp = local !== undefined && local.family !== 'unix' ? local : undefined;
+    this.remoteAddress = remoteIp?.address;
+    this.remotePort = remoteIp?.port;
+    this.remoteFamily = remoteIp === undefined ? undefined : remoteIp.family === 'ipv4' ? 'IPv4' : 'IPv6';
+    this.localAddress = localIp?.address;
+    this.localPort = localIp?.port;
     // A loop closed with the connection open destroys it (its fd goes with the loop).
     this.#watch = loop.watch(socket, EPOLLIN | EPOLLRDHUP, (events) => this.#onEvents(events), {
       description: 'connection',
@@ -146,22 +190,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return this.#destroyed;
   }
 
-  /** The peer's address (undefined once closed). */
-  get remoteAddress(): SocketAddress | undefined {
-    try {
-      return this.socket.remoteAddress();
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** This end's address (undefined once closed). */
-  get localAddress(): SocketAddress | undefined {
-    try {
-      return this.socket.localAddress();
-    } catch {
-      return undefined;
-    }
+  /** The error that destroyed the connection, or null (Node's `socket.errored`). */
+  get errored(): Error | null {
+    return this.#errored;
   }
 
   /** SO_PEERCRED of a Unix socket: the peer's pid, uid and gid when it connected. */
@@ -280,8 +311,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#idleTimer?.cancel();
     this.#watch.remove();
     this.socket.close();
-    if (error !== undefined) this.emit('error', error);
-    this.emit('close', error !== undefined);
+    if (error !== undefined) this.#errored = error;
+    try {
+      // Without a listener, EventEmitter would throw the error out of the
+      // loop's handler before 'close': keep it in `errored` instead.
+      if (error !== undefined && this.listenerCount('error') > 0) this.emit('error', error);
+    } finally {
+      this.emit('close', error !== undefined);
+    }
   }
 
   #scheduleFlush(): void {
@@ -390,9 +427,23 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       }
       this.bytesRead += n;
       this.#lastActivity = performance.now();
-      this.emit('data', buf.subarray(0, n));
+      this.emit('data', this.loansChunks ? buf.subarray(0, n) : Buffer.from(buf.subarray(0, n)));
       if (n < buf.length) return;
     }
+  }
+
+  /**
+   * The received chunks, owned (copied even with `loanChunks`), until the
+   * peer ends; the connection pauses while chunks wait unread, and a failure
+   * is thrown. Breaking out of the loop destroys the connection, as Node does.
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
+    return iterateChunks(this);
+  }
+
+  /** Destroy the connection (for `using`). */
+  [Symbol.dispose](): void {
+    this.destroy();
   }
 
   /** Run `handler` for every chunk (shorthand for `on('data')`). */
@@ -402,3 +453,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 }
 
+
+function addressOf(read: () => SocketAddress): SocketAddress | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined; // ENOTCONN: the peer already left
+  }
+}

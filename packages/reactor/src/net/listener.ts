@@ -212,6 +212,11 @@ export class Listener extends EventEmitter<ListenerEvents> {
     });
   }
 
+  /** `close()` (for `using`). */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
   /** Stop accepting and close the listening socket (open connections stay). */
   close(): void {
     if (this.#closed) return;

@@ -126,6 +126,11 @@ export class UdpSocket extends EventEmitter<UdpEvents> {
     }
   }
 
+  /** `close()` (for `using`). */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
   /** Close the socket ('close' follows). */
   close(): void {
     this.#close(undefined);
