@@ -1,10 +1,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket as NetSocket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bindingName, Socket } from '@reactor/fds';
-import { waitFor } from '@reactor/testing';
+import { memoryCgroupSkipReason, waitFor } from '@reactor/testing';
 
 // The daemon behind `pnpm start` under a service manager's protocol, with
 // real peers: a notify socket this test binds and reads (what systemd does
@@ -316,20 +316,6 @@ async function idleClient(port: number): Promise<{ socket: NetSocket; closed: ()
   return { socket, closed: () => closed };
 }
 
-function cgroupSkipReason(): string | undefined {
-  // Real memory pressure slows every test running beside it on a 2-core machine
-  // (a timer test took 30-40 s instead of 3): .ci/run runs this one alone.
-  if (process.env.REACTOR_PRESSURE_TESTS === 'alone') return 'REACTOR_PRESSURE_TESTS=alone: .ci/run runs it in a pass of its own';
-  if (!existsSync('/proc/pressure/memory')) return 'no PSI in this kernel';
-  if (process.getuid?.() !== 0) return 'not root: cannot make cgroups';
-  try {
-    accessSync('/sys/fs/cgroup/memory/cgroup.procs', constants.W_OK);
-    accessSync('/sys/fs/cgroup/unified/cgroup.procs', constants.W_OK);
-  } catch {
-    return 'no writable cgroup v1 memory hierarchy with a cgroup2 hierarchy at /sys/fs/cgroup/unified (the hybrid layout)';
-  }
-  return undefined;
-}
 
 describe(`the daemon under memory pressure (${binding})`, () => {
   test('MEMORY_PRESSURE_WATCH=/dev/null turns the watch off; a pressure file it cannot use is logged and the daemon serves on', async () => {
@@ -349,7 +335,7 @@ describe(`the daemon under memory pressure (${binding})`, () => {
     expect(await bad.exited).toBe(0);
   });
 
-  const reason = cgroupSkipReason();
+  const reason = memoryCgroupSkipReason();
   if (reason !== undefined) test.skip(`real memory pressure sheds idle keep-alive connections (skipped: ${reason})`, () => undefined);
   else
     test('real memory pressure in the watched cgroup (MEMORY_PRESSURE_WATCH/WRITE, as systemd sets them) closes the idle keep-alive connections and logs it', async () => {

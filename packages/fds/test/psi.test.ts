@@ -1,29 +1,12 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { Epoll, EPOLLPRI, parsePressure, PressureTrigger } from '@reactor/fds';
+import { memoryCgroupSkipReason } from '@reactor/testing';
 import { binding, expectNoFdLeaks, sleep } from './helpers';
 
 expectNoFdLeaks();
 
 const havePsi = existsSync('/proc/pressure/memory');
-
-/**
- * Real memory pressure needs a cgroup this test may make: here a cgroup v1
- * memory group (its limit makes the kernel reclaim) and a cgroup2 group
- * under /sys/fs/cgroup/unified (its memory.pressure counts only the test's
- * child), as on hosts with the hybrid layout. Why not, when not.
- */
-function cgroupSkipReason(): string | undefined {
-  if (!havePsi) return 'no /proc/pressure (kernel without PSI)';
-  if (process.getuid?.() !== 0) return 'not root: cannot make cgroups';
-  try {
-    accessSync('/sys/fs/cgroup/memory/cgroup.procs', constants.W_OK);
-    accessSync('/sys/fs/cgroup/unified/cgroup.procs', constants.W_OK);
-  } catch {
-    return 'no writable cgroup v1 memory hierarchy with a cgroup2 hierarchy at /sys/fs/cgroup/unified (the hybrid layout)';
-  }
-  return undefined;
-}
 
 (havePsi ? describe : describe.skip)(`PressureTrigger (PSI) [${binding}]`, () => {
   test('parsePressure reads the system files; the trigger fd is close-on-exec and non-blocking', () => {
@@ -46,7 +29,7 @@ function cgroupSkipReason(): string | undefined {
     expect(() => parsePressure('some avg10=x')).toThrow(RangeError);
   });
 
-  const reason = cgroupSkipReason();
+  const reason = memoryCgroupSkipReason();
   if (reason !== undefined) test.skip(`real memory pressure (skipped: ${reason})`, () => undefined);
   else
     test('real memory pressure from a child thrashing its page cache in a small cgroup fires EPOLLPRI on its group\'s trigger', async () => {
