@@ -22,7 +22,12 @@ export type { ChildExit, ChildHandler } from './children';
 export { Waker } from './wakeup';
 export type { WakeupHandle, MessageHandler } from './wakeup';
 export type { ReactorStats } from './stats';
-export type { SourceContext, SourceKind } from './source';
+export type { SourceContext, SourceKind, SourceOptions, RateLimit } from './source';
+export type { SourceStats } from './stats';
+export { PathWatch } from './path-watch';
+export type { PathEvent, PathHandler, PathWatchOptions } from './path-watch';
+export { MemoryPressure, resolvePressureTrigger } from './memory-pressure';
+export type { MemoryPressureEvent, MemoryPressureHandler, MemoryPressureOptions, ResolvedPressureTrigger } from './memory-pressure';
 export { nodePollAvailable } from './node-poll';
 export type { Source } from './source';
 // Networking is a layer over the core's public source API (net/); this import

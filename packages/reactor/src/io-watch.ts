@@ -1,12 +1,12 @@
 import { EPOLLET, EPOLLONESHOT, InvalidStateError, type FdLike } from '@reactor/fds';
 import { validateFdNumber, validateFunction, validateInteger } from '@reactor/fds/internal';
-import { Source, type LoopCore } from './source';
+import { Source, validatePriority, validateRateLimit, type LoopCore, type SourceOptions } from './source';
 
 /** Called with the ready epoll bits (EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP …) and the watch. */
 export type IoHandler = (events: number, watch: IoWatch) => void;
 
 /** Options of `Reactor.watch()`. */
-export interface WatchOptions {
+export interface WatchOptions extends SourceOptions {
   /** Edge-triggered (EPOLLET): one event per change of state; drain until EAGAIN. */
   edge?: boolean;
   /** EPOLLONESHOT: disabled after one event until `rearm()`. */
@@ -64,8 +64,16 @@ export class IoWatch extends Source {
     this.#mode = (options.edge ? EPOLLET : 0) | (options.oneshot ? EPOLLONESHOT : 0);
     this.#events = events;
     this.#onLoopClose = options.onLoopClose;
+    const priority = options.priority === undefined ? 0 : validatePriority(options.priority, 'options.priority');
+    const rateLimit = validateRateLimit(options.rateLimit, 'options.rateLimit');
     core.register(this, this.fd, (events | this.#mode) >>> 0);
+    if (priority !== 0) this.setPriority(priority);
+    if (rateLimit !== undefined) this.setRateLimit(rateLimit);
     this.setActive(true);
+  }
+
+  protected override get rateLimitable(): boolean {
+    return true;
   }
 
   /** The interest bits (without the edge/oneshot mode bits). */

@@ -10,7 +10,9 @@ import { drainNodeQueues } from './node-queues';
 import { watchReadable, type NodePollHandle } from './node-poll';
 import { Registry } from './registry';
 import { SignalSource, type SignalHandler, type SignalSubscription } from './signals';
-import type { LoopCore, Source, SourceContext } from './source';
+import type { LoopCore, RunMode, Source, SourceContext } from './source';
+import { PathWatch, type PathHandler, type PathWatchOptions } from './path-watch';
+import { MemoryPressure, type MemoryPressureHandler, type MemoryPressureOptions } from './memory-pressure';
 import { emptyStats, type ReactorStats } from './stats';
 import { ReactorClosedError, ReactorError } from './errors';
 import { Timer, TimerQueue, type SleepOptions, type TimerCallback, type TimerClock, type TimerOptions } from './timers';
@@ -92,8 +94,7 @@ const NO_TIMER_OPTIONS: TimerOptions = Object.freeze({});
 /** `idle` → `running` → `idle` (run again) … → `closed`. */
 export type ReactorState = 'idle' | 'running' | 'closed';
 
-/** How the loop waits: inside Node's loop, or owning the thread. */
-export type RunMode = 'node' | 'thread';
+export type { RunMode } from './source';
 
 /**
  * One selector loop: an epoll set in which fd readiness, timers (timerfd),
@@ -154,6 +155,11 @@ export class Reactor {
   #lastTurnEnd = 0;
   readonly #core: LoopCore;
   readonly #timerSlackMs: number;
+  /** Whether a source ever had a priority other than 0: batches are then ordered by priority. */
+  #ordered = false;
+  /** Events that came through Node's loop (core.post), for the next batch. */
+  #posted: Array<{ source: Source; events: number }> = [];
+  readonly #modeListeners = new Set<(mode: RunMode | undefined) => void>();
 
   constructor(options?: ReactorOptions) {
     const opts = validateOptions<ReactorOptions>(options);
@@ -191,6 +197,29 @@ export class Reactor {
       get closed() {
         return self.#state === 'closed';
       },
+      get mode() {
+        return self.#mode;
+      },
+      get ordered() {
+        return self.#ordered;
+      },
+      pause: (source) => registry.pause(source),
+      resume: (source) => registry.resume(source),
+      later: (delayMs, callback) => {
+        const timer = this.after(delayMs, () => callback(), { ref: false });
+        return { cancel: () => timer.cancel() };
+      },
+      usePriorities: () => {
+        this.#ordered = true;
+      },
+      post: (source, events) => {
+        this.#posted.push({ source, events });
+        this.#requestTurn();
+      },
+      onRunMode: (listener) => {
+        this.#modeListeners.add(listener);
+        return () => this.#modeListeners.delete(listener);
+      },
     };
     try {
       this.#wakeup = new WakeupChannel(this.#core, ringBytes, () => this.stop());
@@ -226,6 +255,28 @@ export class Reactor {
   watch(fd: FdLike, events: number, handler: IoHandler, options?: WatchOptions): IoWatch {
     this.#ensureOpen('watch');
     return new IoWatch(this.#core, fd, events, handler, validateOptions<WatchOptions>(options));
+  }
+
+  /**
+   * Watch a file or directory with inotify: `handler` gets each event (IN_*
+   * bits in `events`, e.g. IN_CLOSE_WRITE | IN_MODIFY). A watched file that
+   * an editor replaces (saved by rename, or deleted and written again) is
+   * watched again at its path once it is back (see PathWatch).
+   */
+  watchPath(path: string, events: number, handler: PathHandler, options?: PathWatchOptions): PathWatch {
+    this.#ensureOpen('watchPath');
+    return new PathWatch(this.#core, path, events, handler, validateOptions<PathWatchOptions>(options));
+  }
+
+  /**
+   * Call `handler` under memory pressure (a PSI trigger, as
+   * sd_event_add_memory_pressure(3)): on the pressure file named by
+   * MEMORY_PRESSURE_WATCH, else this process's cgroup's memory.pressure,
+   * else /proc/pressure/memory (see MemoryPressure).
+   */
+  memoryPressure(options: MemoryPressureOptions | undefined, handler: MemoryPressureHandler): MemoryPressure {
+    this.#ensureOpen('memoryPressure');
+    return new MemoryPressure(this.#core, validateOptions<MemoryPressureOptions>(options), handler);
   }
 
   /** Call `callback` once, `delayMs` from now (never earlier). */
@@ -442,6 +493,7 @@ export class Reactor {
     this.#drainAfterCallbacks = mode === 'node' && drainNodeQueues !== null;
     this.#stopRequested = false;
     this.#stopError = undefined;
+    this.#notifyMode(mode);
     this.logger.debug({ mode }, 'reactor running');
   }
 
@@ -456,6 +508,7 @@ export class Reactor {
       this.#poll.close();
       this.#poll = undefined;
     }
+    this.#notifyMode(undefined);
     for (const hook of this.#exitHooks) {
       try {
         hook();
@@ -473,6 +526,16 @@ export class Reactor {
     if (settle) {
       if (error !== undefined) settle.reject(error);
       else settle.resolve();
+    }
+  }
+
+  #notifyMode(mode: RunMode | undefined): void {
+    for (const listener of this.#modeListeners) {
+      try {
+        listener(mode);
+      } catch (error) {
+        this.#reportError(error, { kind: 'exit' });
+      }
     }
   }
 
@@ -526,7 +589,7 @@ export class Reactor {
       this.#updatePollRef();
       // Callbacks deferred by deferred callbacks wait for the next turn, and
       // no fd may ever wake us for them: ask Node for that turn.
-      if (this.#deferred.length > 0) this.#requestTurn();
+      if (this.#deferred.length > 0 || this.#posted.length > 0) this.#requestTurn();
     }
   }
 
@@ -543,18 +606,15 @@ export class Reactor {
     counters.turns++;
     this.#dispatching = true;
     try {
-      const targets = this.#targets;
-      for (let i = 0; i < n; i++) {
-        const target = targets.get(epoll.tokenAt(i));
-        if (target === undefined) continue; // removed earlier in this batch
-        counters.events++;
-        try {
-          target.dispatch(epoll.eventsAt(i));
-        } catch (error) {
-          this.#reportError(error, target.context());
+      if (this.#ordered || this.#posted.length > 0) this.#dispatchOrdered(n);
+      else {
+        const targets = this.#targets;
+        for (let i = 0; i < n; i++) {
+          const target = targets.get(epoll.tokenAt(i));
+          if (target === undefined) continue; // removed earlier in this batch
+          this.#dispatchOne(target, epoll.eventsAt(i));
+          if (this.#stopRequested) break;
         }
-        if (this.#drainAfterCallbacks) drainNodeQueues!();
-        if (this.#stopRequested) break;
       }
       this.#runDeferred();
     } finally {
@@ -563,6 +623,47 @@ export class Reactor {
     if (this.#state !== 'closed') for (const queue of this.#timerQueues.values()) queue.flush();
     this.#lastTurnEnd = performance.now();
     counters.dispatchMs += this.#lastTurnEnd - dispatchStart;
+  }
+
+  #dispatchOne(target: Source, events: number): void {
+    // A rate-limited source past its burst is paused instead (the event is held).
+    if (!target.admit()) return;
+    this.#counters.events++;
+    target.dispatches++;
+    try {
+      target.dispatch(events);
+    } catch (error) {
+      this.#reportError(error, target.context());
+    }
+    if (this.#drainAfterCallbacks) drainNodeQueues!();
+  }
+
+  /**
+   * The batch in priority order (sd-event's): lower first, ties in the order
+   * the kernel reported them, then the events that came through Node's loop.
+   * A source removed earlier in the batch gets nothing.
+   */
+  #dispatchOrdered(n: number): void {
+    const epoll = this.#epoll;
+    const targets = this.#targets;
+    const batch: Array<{ source: Source; token: number; events: number; priority: number }> = [];
+    for (let i = 0; i < n; i++) {
+      const token = epoll.tokenAt(i);
+      const source = targets.get(token);
+      if (source !== undefined) batch.push({ source, token, events: epoll.eventsAt(i), priority: source.batchPriority() });
+    }
+    const posted = this.#posted;
+    this.#posted = [];
+    for (const { source, events } of posted) {
+      if (source.token !== 0) batch.push({ source, token: source.token, events, priority: source.batchPriority() });
+    }
+    // Array.prototype.sort is stable: equal priorities keep their arrival order.
+    if (this.#ordered) batch.sort((a, b) => a.priority - b.priority);
+    for (const entry of batch) {
+      if (targets.get(entry.token) !== entry.source) continue;
+      this.#dispatchOne(entry.source, entry.events);
+      if (this.#stopRequested) break;
+    }
   }
 
   #runDeferred(): void {

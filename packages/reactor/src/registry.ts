@@ -1,6 +1,6 @@
 import { SystemError, type Epoll } from '@reactor/fds';
 import { EBADF, ENOENT } from '@reactor/fds/internal';
-import type { Source } from './source';
+import { PAUSED_EVENTS, type Source } from './source';
 
 /**
  * Every source of a loop by token, and the loop's epoll set behind one set
@@ -37,7 +37,8 @@ export class Registry {
       // with its closed file, and this one is the fd's now.
       this.#tokenOfFd.set(fd, token);
       source.registeredFd = fd;
-    }
+      source.registeredEvents = events;
+    } else source.registeredFd = -1;
     source.token = token;
     this.sources.set(token, source);
     if (internal) this.#internal.add(source);
@@ -46,7 +47,25 @@ export class Registry {
   modify(source: Source, events: number): void {
     const fd = source.registeredFd;
     if (!this.#isCurrent(source)) throw new SystemError('epoll_ctl', ENOENT, { fd });
-    this.#epoll.modify(fd, events, source.token);
+    // A paused source keeps its new interest for the resume.
+    if (!source.rateLimited) this.#epoll.modify(fd, events, source.token);
+    source.registeredEvents = events;
+  }
+
+  /** Disarm the source's fd (EPOLLONESHOT, no interest) until `resume`; a stale registration is left alone. */
+  pause(source: Source): void {
+    if (this.#isCurrent(source)) this.#epoll.modify(source.registeredFd, PAUSED_EVENTS, source.token);
+  }
+
+  /** Re-arm the source's fd with its interest; a level-triggered fd still ready reports at once. */
+  resume(source: Source): void {
+    if (!this.#isCurrent(source)) return;
+    try {
+      this.#epoll.modify(source.registeredFd, source.registeredEvents, source.token);
+    } catch (error) {
+      // The fd was closed while paused: the kernel dropped it with its file.
+      if (!(error instanceof SystemError && (error.errno === -ENOENT || error.errno === -EBADF))) throw error;
+    }
   }
 
   deregister(source: Source): void {
@@ -55,6 +74,7 @@ export class Registry {
     const fd = source.registeredFd;
     // Asked before forgetting it: was the number still ours in the set?
     const current = fd >= 0 && this.#isCurrent(source);
+    source.cancelPause();
     this.sources.delete(token);
     this.#internal.delete(source);
     source.token = 0;

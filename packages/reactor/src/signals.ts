@@ -59,6 +59,7 @@ export class SignalSubscription extends Source {
 
   /** @internal */
   call(info: SignalInfo): void {
+    this.dispatches++;
     this.#handler(info);
   }
 

@@ -1,8 +1,53 @@
+import { performance } from 'node:perf_hooks';
+import { EPOLLONESHOT, OutOfRangeError, ReactorError } from '@reactor/fds';
+import { describeValue, validateInteger, validateNonNegative, validateOptions } from '@reactor/fds/internal';
 import type { ReactorLogger } from './logger';
-import type { ReactorStats } from './stats';
+import type { ReactorStats, SourceStats } from './stats';
 
 /** The kinds of source a loop has, as they appear in logs and errors. */
-export type SourceKind = 'io' | 'timer' | 'signal' | 'wakeup' | 'child' | 'defer' | 'exit';
+export type SourceKind = 'io' | 'timer' | 'signal' | 'wakeup' | 'child' | 'defer' | 'exit' | 'path' | 'pressure';
+
+/** How the loop waits while it runs: inside Node's loop, or owning the thread. */
+export type RunMode = 'node' | 'thread';
+
+/**
+ * A rate limit, as sd_event_source_set_ratelimit(3): a source dispatched
+ * `burst` times within `intervalMs` is paused until that interval ends,
+ * then resumes by itself.
+ */
+export interface RateLimit {
+  /** The window, ms (> 0). */
+  intervalMs: number;
+  /** Dispatches allowed per window (an integer >= 1). */
+  burst: number;
+}
+
+/** Options every source that takes them shares (watch, timers, watchPath, memoryPressure). */
+export interface SourceOptions {
+  /** Dispatch order within one batch: lower first, ties in arrival order (default 0). */
+  priority?: number;
+  /** Pause the source for the rest of `intervalMs` once it was dispatched `burst` times in it. */
+  rateLimit?: RateLimit;
+}
+
+/** The range of priorities: any safe integer, as sd-event's int64. */
+const PRIORITY_MIN = Number.MIN_SAFE_INTEGER;
+const PRIORITY_MAX = Number.MAX_SAFE_INTEGER;
+
+/** @internal `options.priority` / `source.priority`, checked. */
+export function validatePriority(value: unknown, name: string): number {
+  return validateInteger(value, name, PRIORITY_MIN, PRIORITY_MAX);
+}
+
+/** @internal a rate limit, checked (undefined/null: none). */
+export function validateRateLimit(value: unknown, name: string): RateLimit | undefined {
+  if (value === undefined || value === null) return undefined;
+  const opts = validateOptions<RateLimit>(value, name);
+  const intervalMs = validateNonNegative(opts.intervalMs, `${name}.intervalMs`);
+  if (intervalMs <= 0) throw new OutOfRangeError(`${name}.intervalMs must be > 0; got ${describeValue(intervalMs)}`);
+  const burst = validateInteger(opts.burst, `${name}.burst`, 1, 0xffffffff);
+  return { intervalMs, burst };
+}
 
 /** Which source a handler error came from. */
 export interface SourceContext {
@@ -35,9 +80,20 @@ export abstract class Source {
   token = 0;
   /** @internal the fd registered in the selector for this source, or -1 */
   registeredFd = -1;
+  /** @internal the epoll interest the registry holds for it (kept while paused) */
+  registeredEvents = 0;
+  /** @internal dispatches so far (the loop counts them) */
+  dispatches = 0;
   #ref: boolean;
   #active = false;
   #counted = false;
+  #priority = 0;
+  #rateLimit: RateLimit | undefined;
+  /** Start of the current rate-limit window (performance.now() ms); 0: no window open. */
+  #windowStart = 0;
+  #windowCount = 0;
+  #pauses = 0;
+  #resume: { cancel(): void } | undefined;
 
   /** Sources are made by the loop's methods (`watch`, `after`, `onSignal` …). */
   protected constructor(core: LoopCore, kind: SourceKind, description: string | undefined, ref: boolean) {
@@ -69,6 +125,124 @@ export abstract class Source {
   /** Whether this source keeps the loop alive while active. */
   hasRef(): boolean {
     return this.#ref;
+  }
+
+  /** Dispatch order within a batch: lower runs first, ties in arrival order (default 0). */
+  get priority(): number {
+    return this.#priority;
+  }
+
+  set priority(priority: number) {
+    this.setPriority(priority);
+  }
+
+  /** @internal the priority the loop orders this source by within a batch */
+  batchPriority(): number {
+    return this.#priority;
+  }
+
+  /** Set `priority` (any safe integer; lower runs first within a batch). */
+  setPriority(priority: number): this {
+    this.#priority = validatePriority(priority, 'priority');
+    if (priority !== 0) this.core.usePriorities();
+    return this;
+  }
+
+  /** The rate limit in force, if any. */
+  get rateLimit(): RateLimit | undefined {
+    return this.#rateLimit === undefined ? undefined : { ...this.#rateLimit };
+  }
+
+  /**
+   * Limit how often the source is dispatched (sd_event_source_set_ratelimit):
+   * once dispatched `burst` times within `intervalMs`, the next event is held
+   * and the source paused until the interval ends, then it resumes by itself
+   * (a level-triggered fd that is still ready fires again). `undefined`
+   * removes the limit (and resumes a paused source). Sources driven by their
+   * own fd take one (watches, path watches, memory pressure); others throw
+   * ERR_REACTOR_RATELIMIT_UNSUPPORTED.
+   */
+  setRateLimit(limit: RateLimit | undefined): this {
+    const checked = validateRateLimit(limit, 'limit');
+    if (checked !== undefined && !this.rateLimitable) {
+      throw new ReactorError('ERR_REACTOR_RATELIMIT_UNSUPPORTED', `a ${this.kind} source cannot be rate-limited: only sources driven by their own fd can (watch, watchPath, memoryPressure)`);
+    }
+    this.#rateLimit = checked;
+    this.#windowStart = 0;
+    this.#windowCount = 0;
+    if (this.#resume !== undefined) this.#endPause();
+    return this;
+  }
+
+  /** Whether the source is paused by its rate limit now. */
+  get rateLimited(): boolean {
+    return this.#resume !== undefined;
+  }
+
+  /** This source's counters: dispatches and rate-limit pauses. */
+  stats(): SourceStats {
+    return { dispatches: this.dispatches, rateLimitPauses: this.#pauses, rateLimited: this.#resume !== undefined };
+  }
+
+  /** Whether `setRateLimit` applies: true for the sources driven by their own fd. */
+  protected get rateLimitable(): boolean {
+    return false;
+  }
+
+  /**
+   * @internal Called by the loop before each dispatch of a rate-limited
+   * source: false holds the event and pauses the source for the rest of its
+   * window (sd-event's ratelimit_below()).
+   */
+  admit(): boolean {
+    const limit = this.#rateLimit;
+    if (limit === undefined) return true;
+    if (this.#resume !== undefined) return false; // an event fetched before the pause took effect
+    const now = performance.now();
+    if (this.#windowStart === 0 || now - this.#windowStart >= limit.intervalMs) {
+      this.#windowStart = now;
+      this.#windowCount = 1;
+      return true;
+    }
+    if (this.#windowCount < limit.burst) {
+      this.#windowCount++;
+      return true;
+    }
+    this.#pauses++;
+    this.core.counters.rateLimitPauses++;
+    this.pauseEvents();
+    const resume = this.core.later(Math.max(0, this.#windowStart + limit.intervalMs - now), () => {
+      if (this.#resume === resume) this.#endPause();
+    });
+    this.#resume = resume;
+    this.core.logger.debug({ ...this.context(), ...limit }, 'source rate-limited: paused until its interval ends');
+    return false;
+  }
+
+  /** @internal the source left the loop: a pending resume has nothing to resume */
+  cancelPause(): void {
+    const resume = this.#resume;
+    if (resume === undefined) return;
+    this.#resume = undefined;
+    resume.cancel();
+  }
+
+  #endPause(): void {
+    this.cancelPause();
+    // As sd-event leaving the rate limit: a fresh window starts with the next dispatch.
+    this.#windowStart = 0;
+    this.#windowCount = 0;
+    if (this.token !== 0) this.resumeEvents();
+  }
+
+  /** Stop the kernel from reporting this source's fd (the registry keeps its interest for the resume). */
+  protected pauseEvents(): void {
+    this.core.pause(this);
+  }
+
+  /** Report the source's fd again after a pause. */
+  protected resumeEvents(): void {
+    this.core.resume(this);
   }
 
   /** Release what the source holds (its fd, its place in the loop). Idempotent. */
@@ -143,4 +317,32 @@ export interface LoopCore {
   /** Run `callback` after the current batch (or on the next turn). */
   defer(callback: () => void): void;
   readonly closed: boolean;
+  /** How the loop runs now (undefined while it does not). */
+  readonly mode: RunMode | undefined;
+  /**
+   * Hold the source's fd events (a rate-limit pause): its registration stays,
+   * disarmed with EPOLLONESHOT and no interest, so at most one EPOLLERR/
+   * EPOLLHUP comes through (the loop holds it) and a closed fd still leaves
+   * the set with its file.
+   */
+  pause(source: Source): void;
+  /** Re-arm a paused source's fd with the interest it had (or was given meanwhile). */
+  resume(source: Source): void;
+  /** An unref'ed one-shot loop timer (rate-limit resumes). */
+  later(delayMs: number, callback: () => void): { cancel(): void };
+  /** A source got a priority other than 0: batches are ordered from now on. */
+  usePriorities(): void;
+  /** Whether batches are ordered by priority (some source had a priority other than 0). */
+  readonly ordered: boolean;
+  /**
+   * Queue an event for `source` that arrived outside the epoll set (through
+   * Node's loop): it is dispatched in the next turn's batch, ordered and
+   * rate-limited like the fd events of that batch.
+   */
+  post(source: Source, events: number): void;
+  /** Call `listener` each time the loop starts or stops running (mode, or undefined); returns the unsubscribe. */
+  onRunMode(listener: (mode: RunMode | undefined) => void): () => void;
 }
+
+/** @internal the EPOLLONESHOT-without-interest a paused registration holds */
+export const PAUSED_EVENTS = EPOLLONESHOT;

@@ -22,6 +22,18 @@ export interface ReactorStats {
   dispatchMs: number;
   /** Sources currently keeping the loop alive. */
   refs: number;
+  /** Times a source was paused by its rate limit. */
+  rateLimitPauses: number;
+}
+
+/** One source's counters (`source.stats()`). */
+export interface SourceStats {
+  /** Times its handler was called (for a timer: times it fired). */
+  dispatches: number;
+  /** Times its rate limit paused it. */
+  rateLimitPauses: number;
+  /** Whether it is paused by its rate limit now. */
+  rateLimited: boolean;
 }
 
 export function emptyStats(): ReactorStats {
@@ -37,5 +49,6 @@ export function emptyStats(): ReactorStats {
     waitMs: 0,
     dispatchMs: 0,
     refs: 0,
+    rateLimitPauses: 0,
   };
 }

@@ -21,6 +21,22 @@ export class TimerHeap<T extends HeapEntry> {
     return this.#items[0];
   }
 
+  /** Every entry whose deadline is <= `deadline`, in no particular order (the subtrees that start later are skipped). */
+  dueBy(deadline: number): T[] {
+    const items = this.#items;
+    const out: T[] = [];
+    const stack = items.length > 0 ? [0] : [];
+    while (stack.length > 0) {
+      const i = stack.pop()!;
+      const entry = items[i]!;
+      if (entry.deadline > deadline) continue;
+      out.push(entry);
+      if (2 * i + 1 < items.length) stack.push(2 * i + 1);
+      if (2 * i + 2 < items.length) stack.push(2 * i + 2);
+    }
+    return out;
+  }
+
   push(entry: T): void {
     const items = this.#items;
     entry.heapIndex = items.length;

@@ -21,6 +21,8 @@ export interface TimerOptions {
   clock?: TimerClock;
   /** Whether the pending timer keeps the loop alive (default true). */
   ref?: boolean;
+  /** Order among timers and other sources due in the same batch: lower first (default 0). */
+  priority?: number;
 }
 
 /** The furthest the timerfd is armed at once: 2^62 ns, ~146 years (the kernel's limit is 2^63-1). */
@@ -187,6 +189,7 @@ export class TimerQueue extends Source {
   create(callback: TimerCallback, delayMs: number, intervalMs: number, deadline: number, options: TimerOptions, relative = true): Timer {
     validateFunction(callback, 'callback');
     const timer = new Timer(this, callback, delayMs, intervalMs, options.ref !== false, relative);
+    if (options.priority !== undefined) timer.setPriority(options.priority);
     this.schedule(timer, deadline);
     return timer;
   }
@@ -317,36 +320,69 @@ export class TimerQueue extends Source {
     this.runDue();
   }
 
-  /** Fire every timer that was due when this batch started, in deadline order. */
+  /**
+   * Fire every timer that was due when this batch started, in deadline order
+   * (by priority first once the loop orders batches).
+   */
   runDue(): void {
     const now = this.now();
     const limitSeq = this.#seq;
     const heap = this.#heap;
-    const core = this.core;
+    if (this.core.ordered) {
+      const due = this.#dueTimers(now, limitSeq);
+      const seqs = due.map((timer) => timer.seq);
+      // A timer cancelled or rescheduled by an earlier callback has a new seq (or none): skipped.
+      for (let i = 0; i < due.length; i++) if (due[i]!.pending && due[i]!.seq === seqs[i]) this.#fire(due[i]!, now);
+      this.#dirty = true;
+      return;
+    }
     for (;;) {
       const timer = heap.peek()?.head;
       if (timer === undefined || timer.due > now || timer.seq >= limitSeq) break;
-      this.#unlink(timer);
-      if (timer.intervalMs > 0) {
-        let next = timer.due + timer.intervalMs;
-        // After a stall, skip the missed beats instead of firing a burst.
-        if (next <= now) next = now + timer.intervalMs;
-        timer.due = next;
-        timer.seq = this.#seq++;
-        this.#append(timer);
-      } else {
-        timer.setPending(false);
-      }
-      core.counters.timersFired++;
-      try {
-        timer.fire();
-      } catch (error) {
-        core.reportError(error, { kind: 'timer', description: `${this.clock} timer` });
-      }
-      core.afterCallback();
+      this.#fire(timer, now);
     }
     this.#dirty = true;
   }
+
+  /** The timers due at `now` and scheduled before `limitSeq`, by priority, then deadline, then scheduling order. */
+  #dueTimers(now: number, limitSeq: number): Timer[] {
+    const due: Timer[] = [];
+    for (const bucket of this.#heap.dueBy(now)) {
+      for (let timer = bucket.head; timer !== undefined && timer.due <= now; timer = timer.next) if (timer.seq < limitSeq) due.push(timer);
+    }
+    return due.sort((a, b) => a.priority - b.priority || a.due - b.due || a.seq - b.seq);
+  }
+
+  /** @internal the queue's place in an ordered batch: that of its most urgent due timer */
+  override batchPriority(): number {
+    let min = Number.POSITIVE_INFINITY;
+    for (const timer of this.#dueTimers(this.now(), this.#seq)) min = Math.min(min, timer.priority);
+    return min === Number.POSITIVE_INFINITY ? 0 : min;
+  }
+
+  #fire(timer: Timer, now: number): void {
+    const core = this.core;
+    this.#unlink(timer);
+    if (timer.intervalMs > 0) {
+      let next = timer.due + timer.intervalMs;
+      // After a stall, skip the missed beats instead of firing a burst.
+      if (next <= now) next = now + timer.intervalMs;
+      timer.due = next;
+      timer.seq = this.#seq++;
+      this.#append(timer);
+    } else {
+      timer.setPending(false);
+    }
+    core.counters.timersFired++;
+    timer.dispatches++;
+    try {
+      timer.fire();
+    } catch (error) {
+      core.reportError(error, { kind: 'timer', description: `${this.clock} timer` });
+    }
+    core.afterCallback();
+  }
+
 
   /** `Reactor.close()`: every pending timer is cancelled and the timerfd closed. */
   dispose(): void {
