@@ -89,6 +89,17 @@ function signalsNeedNodeLoop(): ReactorError {
   );
 }
 
+/** One event of a batch ordered by priority: the registry's source, and what to run (a due timer's seq in `events`). */
+interface BatchEntry {
+  owner: Source;
+  token: number;
+  source: Source;
+  events: number;
+  priority: number;
+  /** Came through Node's loop (core.post) rather than this batch's epoll_wait. */
+  posted: boolean;
+}
+
 /** Shared by every timer made without options (never mutated). */
 const NO_TIMER_OPTIONS: TimerOptions = Object.freeze({});
 /** `idle` → `running` → `idle` (run again) … → `closed`. */
@@ -200,9 +211,7 @@ export class Reactor {
       get mode() {
         return self.#mode;
       },
-      get ordered() {
-        return self.#ordered;
-      },
+
       pause: (source) => registry.pause(source),
       resume: (source) => registry.resume(source),
       later: (delayMs, callback) => {
@@ -641,28 +650,37 @@ export class Reactor {
   /**
    * The batch in priority order (sd-event's): lower first, ties in the order
    * the kernel reported them, then the events that came through Node's loop.
-   * A source removed earlier in the batch gets nothing.
+   * Each due timer takes its own place (a timer queue's fd event stands for
+   * all of them). A source removed earlier in the batch gets nothing.
    */
   #dispatchOrdered(n: number): void {
     const epoll = this.#epoll;
     const targets = this.#targets;
-    const batch: Array<{ source: Source; token: number; events: number; priority: number }> = [];
+    const batch: BatchEntry[] = [];
+    const add = (owner: Source, token: number, events: number, posted: boolean): void => {
+      if (this.#ordered && owner instanceof TimerQueue) {
+        for (const timer of owner.takeDue()) batch.push({ owner, token, source: timer, events: timer.seq, priority: timer.priority, posted });
+      } else batch.push({ owner, token, source: owner, events, priority: owner.priority, posted });
+    };
     for (let i = 0; i < n; i++) {
       const token = epoll.tokenAt(i);
-      const source = targets.get(token);
-      if (source !== undefined) batch.push({ source, token, events: epoll.eventsAt(i), priority: source.batchPriority() });
+      const owner = targets.get(token);
+      if (owner !== undefined) add(owner, token, epoll.eventsAt(i), false);
     }
     const posted = this.#posted;
     this.#posted = [];
-    for (const { source, events } of posted) {
-      if (source.token !== 0) batch.push({ source, token: source.token, events, priority: source.batchPriority() });
-    }
+    for (const { source, events } of posted) if (source.token !== 0) add(source, source.token, events, true);
     // Array.prototype.sort is stable: equal priorities keep their arrival order.
     if (this.#ordered) batch.sort((a, b) => a.priority - b.priority);
     for (const entry of batch) {
-      if (targets.get(entry.token) !== entry.source) continue;
-      this.#dispatchOne(entry.source, entry.events);
-      if (this.#stopRequested) break;
+      if (this.#stopRequested) {
+        // Events that came through Node's loop were taken off it: keep them for the next run.
+        if (entry.posted) this.#posted.push({ source: entry.owner, events: entry.events });
+        continue;
+      }
+      if (targets.get(entry.token) !== entry.owner) continue;
+      if (entry.source instanceof Timer) (entry.owner as TimerQueue).fireIfCurrent(entry.source, entry.events);
+      else this.#dispatchOne(entry.source, entry.events);
     }
   }
 

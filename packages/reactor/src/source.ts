@@ -136,11 +136,6 @@ export abstract class Source {
     this.setPriority(priority);
   }
 
-  /** @internal the priority the loop orders this source by within a batch */
-  batchPriority(): number {
-    return this.#priority;
-  }
-
   /** Set `priority` (any safe integer; lower runs first within a batch). */
   setPriority(priority: number): this {
     this.#priority = validatePriority(priority, 'priority');
@@ -332,8 +327,6 @@ export interface LoopCore {
   later(delayMs: number, callback: () => void): { cancel(): void };
   /** A source got a priority other than 0: batches are ordered from now on. */
   usePriorities(): void;
-  /** Whether batches are ordered by priority (some source had a priority other than 0). */
-  readonly ordered: boolean;
   /**
    * Queue an event for `source` that arrived outside the epoll set (through
    * Node's loop): it is dispatched in the next turn's batch, ordered and

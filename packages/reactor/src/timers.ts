@@ -307,8 +307,13 @@ export class TimerQueue extends Source {
   }
 
   override dispatch(): void {
+    if (this.#acknowledge()) this.runDue();
+  }
+
+  /** Read the timerfd's expiry count; false when the queue has no fd. */
+  #acknowledge(): boolean {
     const fd = this.#timerfd;
-    if (fd === undefined) return;
+    if (fd === undefined) return false;
     try {
       fd.tryRead();
     } catch (error) {
@@ -317,25 +322,30 @@ export class TimerQueue extends Source {
     }
     this.#armed = Number.NaN;
     this.#dirty = true;
-    this.runDue();
+    return true;
   }
 
   /**
-   * Fire every timer that was due when this batch started, in deadline order
-   * (by priority first once the loop orders batches).
+   * @internal For a batch ordered by priority: the timerfd is read and the
+   * timers due now come back (by priority, then deadline), each with its
+   * scheduling seq; the loop sorts them among the batch's other sources and
+   * fires each through `fireIfCurrent`.
    */
+  takeDue(): Timer[] {
+    if (!this.#acknowledge()) return [];
+    return this.#dueTimers(this.now(), this.#seq);
+  }
+
+  /** @internal fire `timer` unless an earlier callback of the batch cancelled or rescheduled it (its seq changed) */
+  fireIfCurrent(timer: Timer, seq: number): void {
+    if (timer.pending && timer.seq === seq) this.#fire(timer, this.now());
+  }
+
+  /** Fire every timer that was due when this batch started, in deadline order. */
   runDue(): void {
     const now = this.now();
     const limitSeq = this.#seq;
     const heap = this.#heap;
-    if (this.core.ordered) {
-      const due = this.#dueTimers(now, limitSeq);
-      const seqs = due.map((timer) => timer.seq);
-      // A timer cancelled or rescheduled by an earlier callback has a new seq (or none): skipped.
-      for (let i = 0; i < due.length; i++) if (due[i]!.pending && due[i]!.seq === seqs[i]) this.#fire(due[i]!, now);
-      this.#dirty = true;
-      return;
-    }
     for (;;) {
       const timer = heap.peek()?.head;
       if (timer === undefined || timer.due > now || timer.seq >= limitSeq) break;
@@ -351,13 +361,6 @@ export class TimerQueue extends Source {
       for (let timer = bucket.head; timer !== undefined && timer.due <= now; timer = timer.next) if (timer.seq < limitSeq) due.push(timer);
     }
     return due.sort((a, b) => a.priority - b.priority || a.due - b.due || a.seq - b.seq);
-  }
-
-  /** @internal the queue's place in an ordered batch: that of its most urgent due timer */
-  override batchPriority(): number {
-    let min = Number.POSITIVE_INFINITY;
-    for (const timer of this.#dueTimers(this.now(), this.#seq)) min = Math.min(min, timer.priority);
-    return min === Number.POSITIVE_INFINITY ? 0 : min;
   }
 
   #fire(timer: Timer, now: number): void {
