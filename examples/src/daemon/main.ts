@@ -22,7 +22,7 @@
  *   program gets the listening sockets (handoff.ts); once it serves, this one
  *   stops accepting, answers what is in flight with `Connection: close`,
  *   closes idle connections after a short grace and exits 0.
- * - Memory pressure (pressure.ts: a PSI trigger, EPOLLPRI): idle keep-alive
+ * - Memory pressure (pressure.ts: loop.memoryPressure(), a PSI trigger): idle keep-alive
  *   connections are closed and it is logged.
  * - Under systemd (service.ts): serves on the sockets of socket activation
  *   when it gets them; READY=1 once listening, RELOADING=1/READY=1 around a
