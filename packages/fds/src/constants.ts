@@ -207,6 +207,8 @@ export const IOV_MAX = 1024;
 // fcntl(2), setting flags (adopting an fd made elsewhere)
 /** fcntl(2): set the fd flags (FD_CLOEXEC). */
 export const F_SETFD = 2;
+/** fcntl(2): a new fd for the same open file, the lowest free number >= arg, close-on-exec. */
+export const F_DUPFD_CLOEXEC = 1030;
 /** fcntl(2): set the file status flags (O_NONBLOCK); they belong to the open file, shared by every fd on it. */
 export const F_SETFL = 4;
 

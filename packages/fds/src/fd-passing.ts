@@ -1,5 +1,5 @@
 import {
-  CMSGHDR_SIZE, MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_NOSIGNAL, MSGHDR_SIZE, SCM_MAX_FD, SCM_RIGHTS, SOL_SOCKET,
+  F_DUPFD_CLOEXEC, CMSGHDR_SIZE, MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_NOSIGNAL, MSGHDR_SIZE, SCM_MAX_FD, SCM_RIGHTS, SOL_SOCKET,
 } from './constants';
 import { FdsTruncatedError, InvalidArgTypeError, OutOfRangeError } from './errors';
 import { SystemError } from './system-error';
@@ -144,4 +144,16 @@ function decodeRights(control: Buffer, length: number): number[] {
     offset += (len + 7) & ~7; // CMSG_NXTHDR
   }
   return fds;
+}
+
+/**
+ * A new fd for the same open file as `fd` (fcntl F_DUPFD_CLOEXEC), owned by
+ * the caller: what a queued send holds so that the caller may close its own
+ * fd at once.
+ */
+export function duplicateFd(fd: FdToSend): FileDescriptor {
+  const n = fdNumber(fd, 'fd');
+  const r = libc().fcntl(n, F_DUPFD_CLOEXEC, 0);
+  if (r < 0) throw new SystemError('fcntl', -r, { fd: n });
+  return new FileDescriptor(r, 'duplicated fd');
 }

@@ -43,7 +43,7 @@ export type { SocketKind } from './socket';
 export { createPipe, PipeEnd } from './pipe';
 export { socketInfo, describeSocket } from './socket-info';
 export type { SocketInfo } from './socket-info';
-export { sendWithFds, receiveWithFds } from './fd-passing';
+export { sendWithFds, receiveWithFds, duplicateFd } from './fd-passing';
 export type { FdToSend, ReceivedWithFds } from './fd-passing';
 export { adoptFlags, setCloseOnExec } from './adopt';
 export { Inotify, decodeInotifyEvents } from './inotify';

@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, ReactorError, Socket, SystemError, type SocketAddress } from '@reactor/fds';
+import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, ReactorError, Socket, SystemError, type FdToSend, type FileDescriptor, type SocketAddress } from '@reactor/fds';
 import { ETIMEDOUT, validateBoolean, validateBuffer, validateFunction, validateInteger, validateNonNegative } from '@reactor/fds/internal';
 import type { IoWatch } from '../io-watch';
 import type { Reactor } from '../reactor';
 import type { Timer } from '../timers';
 import { iterateChunks } from './chunk-iterator';
+import { chunkWithFds, plainRun, receiveChunk, releaseQueuedFds, requireUnix, sendChunkWithFds, validateMaxFds } from './fd-passing';
 
 /** Per-connection settings, given to `listen()` or `connect()`. */
 export interface ConnectionOptions {
@@ -55,6 +56,12 @@ export interface ConnectionEvents {
   error: [error: Error];
   /** The fd is closed (always, exactly once); `hadError` tells whether an error caused it (see `errored`). */
   close: [hadError: boolean];
+  /**
+   * fds arrived (after `receiveFds()`, on a Unix socket), just before the
+   * 'data' of the bytes they came with. They are the handler's: close each
+   * (without a listener they are closed at once).
+   */
+  fds: [fds: FileDescriptor[]];
 }
 
 /**
@@ -138,6 +145,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #destroyed = false;
   #idleMs = 0;
   #idleTimer: Timer | undefined;
+  /** fds a read may take (receiveFds); 0: plain reads, and fds sent to us are dropped by the kernel. */
+  #maxFds = 0;
   #lastActivity = 0;
   /** Bytes received so far. */
   bytesRead = 0;
@@ -286,6 +295,34 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return ok;
   }
 
+  /**
+   * Queue `data` with `fds` attached (SCM_RIGHTS, Unix sockets only): the
+   * peer receives the fds with these bytes (see `receiveFds()`). The
+   * connection sends duplicates of the fds, so the caller may close its own
+   * at once; the fds are open files, not numbers (a listening socket, a UDP
+   * socket, a connection, a file). Returns what `write()` returns.
+   */
+  sendFds(data: Uint8Array | string, fds: readonly FdToSend[]): boolean {
+    if (this.#destroyed || this.#ending || this.#closing) {
+      throw new ReactorError('ERR_STREAM_WRITE_AFTER_END', this.#destroyed ? 'write after the connection was destroyed' : 'write after end');
+    }
+    requireUnix(this.localSocketAddress, 'sendFds');
+    return this.write(chunkWithFds(data, fds));
+  }
+
+  /**
+   * Take fds that arrive with the bytes (recvmsg with MSG_CMSG_CLOEXEC, room
+   * for `maxFds` per message, default 16): each batch is emitted as 'fds'
+   * before the 'data' it came with. A message with more fds than that has
+   * the ones that came closed and destroys the connection with
+   * ERR_REACTOR_FDS_TRUNCATED. Unix sockets only.
+   */
+  receiveFds(maxFds = 16): this {
+    requireUnix(this.localSocketAddress, 'receiveFds');
+    this.#maxFds = validateMaxFds(maxFds);
+    return this;
+  }
+
   /** Send what is queued, then shut down the writing half (FIN). Reading goes on. */
   end(data?: Uint8Array | string): this {
     if (data !== undefined) this.write(data);
@@ -306,6 +343,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   destroy(error?: Error): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
+    releaseQueuedFds(this.#queue);
     this.#queue = [];
     this.#queuedBytes = 0;
     this.#idleTimer?.cancel();
@@ -336,10 +374,12 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const queue = this.#queue;
     const socket = this.socket;
     while (queue.length > 0) {
-      const batch = queue.length === 1 ? queue : queue.slice(0, MAX_WRITEV_BUFFERS);
+      // A chunk with fds goes alone (fd-passing.ts); the chunks before it go first.
+      const run = plainRun(queue, MAX_WRITEV_BUFFERS);
+      const batch = queue.length === 1 ? queue : queue.slice(0, Math.max(run, 1));
       let n: number | null;
       try {
-        n = batch.length === 1 ? socket.write(batch[0]!) : socket.writev(batch);
+        n = run === 0 ? sendChunkWithFds(socket, batch[0]!) : batch.length === 1 ? socket.write(batch[0]!) : socket.writev(batch);
       } catch (error) {
         this.destroy(error as Error);
         return;
@@ -411,7 +451,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     for (let rounds = 0; rounds < 4 && !this.#destroyed && this.#reading; rounds++) {
       let n: number | null;
       try {
-        n = this.socket.read(buf);
+        n = this.#maxFds === 0 ? this.socket.read(buf) : receiveChunk(this.socket, buf, this.#maxFds, (fds) => this.#emitFds(fds));
       } catch (error) {
         this.destroy(error as Error);
         return;
@@ -430,6 +470,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       this.emit('data', this.loansChunks ? buf.subarray(0, n) : Buffer.from(buf.subarray(0, n)));
       if (n < buf.length) return;
     }
+  }
+
+  #emitFds(fds: FileDescriptor[]): void {
+    if (this.listenerCount('fds') === 0) {
+      for (const fd of fds) fd.close();
+      return;
+    }
+    this.emit('fds', fds);
   }
 
   /**
