@@ -15,7 +15,7 @@ const BY_FILE = {
   '@reactor/reactor': [
     [/^src\/errors\.ts$/, 'Errors'],
     [/^src\/(reactor|stats|logger|source|node-poll)\.ts$/, 'Loop'],
-    [/^src\/(io-watch|timers|signals|children|wakeup)\.ts$/, 'Sources'],
+    [/^src\/(io-watch|timers|signals|children|wakeup|path-watch|memory-pressure)\.ts$/, 'Sources'],
     [/^src\/(net\/|(connection|listener|connect|udp|duplex|cluster)\.ts$)/, 'Networking'],
   ],
   '@reactor/fds': [

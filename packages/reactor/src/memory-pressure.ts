@@ -39,9 +39,13 @@ const DEFAULT_TRIGGER = { kind: 'some' as const, thresholdUs: 200_000, windowUs:
 
 /** The trigger a source is set up with, after options, environment and defaults. */
 export interface ResolvedPressureTrigger {
+  /** The pressure file the trigger is written to. */
   path: string;
+  /** 'some' or 'full' stall. */
   kind: 'some' | 'full';
+  /** Stall time within the window that fires, µs. */
   thresholdUs: number;
+  /** The window, µs. */
   windowUs: number;
 }
 

@@ -132,6 +132,7 @@ export abstract class Source {
     return this.#priority;
   }
 
+  /** Set the dispatch order within a batch (as `setPriority`). */
   set priority(priority: number) {
     this.setPriority(priority);
   }
