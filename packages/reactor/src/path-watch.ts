@@ -51,14 +51,26 @@ const APPEAR_EVENTS = IN_CREATE | IN_MOVED_TO;
  *
  * @example
  * ```ts
+ * import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
  * import { IN_CLOSE_WRITE, IN_MOVED_TO } from '@reactor/fds';
  * import { Reactor } from '@reactor/reactor';
  *
+ * const dir = mkdtempSync(join(tmpdir(), 'conf-'));
+ * const file = join(dir, 'app.conf');
+ * writeFileSync(file, 'v=1');
  * const loop = new Reactor();
- * const watch = loop.watchPath('/etc/hosts', IN_CLOSE_WRITE, (event) => {
- *   if (event.mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) console.log(`${event.path} changed`);
+ * const watch = loop.watchPath(file, IN_CLOSE_WRITE, (event) => {
+ *   if (event.mask & IN_MOVED_TO) {
+ *     console.log('replaced by a save (rename over it)'); // the new file is watched from now on
+ *     watch.close(); // nothing else keeps the loop running
+ *   }
  * });
- * watch.unref(); // do not keep the loop alive for it
+ * writeFileSync(join(dir, 'app.conf.tmp'), 'v=2'); // an editor's save: a new file, renamed over the old
+ * renameSync(join(dir, 'app.conf.tmp'), file);
+ * await loop.run();
+ * loop.close();
  * ```
  */
 export class PathWatch extends Source {
