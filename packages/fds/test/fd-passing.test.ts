@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
+import { writeSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { createPipe, Socket, socketInfo, type FileDescriptor } from '@reactor/fds';
+import { createPipe, duplicateFd, Socket, socketInfo, type FileDescriptor } from '@reactor/fds';
 import { binding, expectNoFdLeaks, openFds } from './helpers';
 
 expectNoFdLeaks();
@@ -161,5 +162,20 @@ describe(`fd passing (SCM_RIGHTS) [${binding}]`, () => {
     const report = JSON.parse(out.split('\n')[0]!) as Record<string, unknown>;
     expect(report).toEqual({ pid: child.pid, count: 3, kinds: ['tcp4', 'udp4', 'unix'], listening: true, cloexec: true });
     for (const s of [parentEnd, c2]) s.close();
+  });
+
+  test('duplicateFd: a new close-on-exec fd on the same open file; a bad fd is EBADF from fcntl', () => {
+    const [read, write] = createPipe();
+    const copy = duplicateFd(write);
+    expect(copy.fd).not.toBe(write.fd);
+    expect(copy.closeOnExec).toBe(true);
+    write.close();
+    // The pipe's write side is still open through the copy: bytes written there are read here.
+    writeSync(copy.fd, 'via copy');
+    const buf = Buffer.alloc(16);
+    expect(buf.subarray(0, read.read(buf)!).toString()).toBe('via copy');
+    copy.close();
+    read.close();
+    expect(() => duplicateFd(2 ** 31 - 2)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'fcntl' }));
   });
 });

@@ -164,7 +164,14 @@ export class MemoryPressure extends Source {
     }
     this.#psi = psi;
     this.#epoll = epoll;
-    this.#attach(core.mode);
+    try {
+      this.#attach(core.mode);
+    } catch (error) {
+      this.core.deregister(this);
+      epoll.close();
+      psi.close();
+      throw error;
+    }
     this.#offRunMode = core.onRunMode((mode) => {
       if (this.active) this.#attach(mode);
     });

@@ -15,16 +15,14 @@ describe(`source rate limits (${bindingName()})`, () => {
     // Sampled in the middle of what should be the first and second pauses.
     loop.after(50, () => seenLimited.push(watch.rateLimited));
     loop.after(150, () => seenLimited.push(watch.rateLimited));
-    const start = performance.now();
     loop.after(330, () => loop.stop());
     await loop.run();
-    const elapsed = performance.now() - start;
     const stats = watch.stats();
-    // Windows start at 0, ~100, ~200 and ~300 ms: 5 dispatches in each that began before the stop.
-    const windows = Math.ceil(elapsed / 100);
-    expect(stats.dispatches).toBeGreaterThanOrEqual(5 * (windows - 1));
-    expect(stats.dispatches).toBeLessThanOrEqual(5 * windows);
-    expect(stats.rateLimitPauses).toBeGreaterThanOrEqual(windows - 1);
+    // Each pause comes after a full burst in its window, then up to a burst more after the last resume.
+    expect(stats.dispatches).toBeGreaterThanOrEqual(5 * stats.rateLimitPauses);
+    expect(stats.dispatches).toBeLessThanOrEqual(5 * (stats.rateLimitPauses + 1));
+    // Paused at ~0 ms and again at ~100 ms (so it resumed by itself in between), and at ~200 ms unless timers run late.
+    expect(stats.rateLimitPauses).toBeGreaterThanOrEqual(2);
     expect(loop.stats().rateLimitPauses).toBe(stats.rateLimitPauses);
     expect(seenLimited).toEqual([true, true]);
     // Without the limit this loop would turn tens of thousands of times in 330 ms.
