@@ -9,9 +9,8 @@
  *   the loop's eventfd.
  * - A supervised child process (a health prober), watched through a pidfd and
  *   restarted with back-off when it dies.
- * - SIGHUP, or a change of the config file (an inotify watch on its
- *   directory, so a save by rename is seen; `--watch-config off` turns it
- *   off), rereads the config (`--config`,
+ * - SIGHUP, or a change of the config file (`loop.watchPath()`: inotify,
+ *   following a save by rename; `--watch-config off` turns it off), rereads the config (`--config`,
  *   default examples/daemon.config.json): log level, heartbeat, timeouts,
  *   worker and child settings; open connections stay. A bad file is logged
  *   and ignored.
