@@ -156,76 +156,85 @@ describe(`fd passing on reactor connections (${bindingName()})`, () => {
 
   test('between processes: a TCP listener, a UDP socket and a TCP connection handed to a plain-node child serve there; an fd comes back; nothing leaks on either side', async () => {
     const loop = new Reactor({ logger: quietLogger });
-    const running = loop.run();
     const server = unixPair(loop, join(dir, 'control'));
     const child = new ChildUnderTest([fixture('fd-passing-peer.js'), join(dir, 'control')]);
-    const control = await server.accepted;
-    control.receiveFds();
-    const batches: FileDescriptor[][] = [];
-    control.on('fds', (fds) => batches.push(fds));
-    let replies = '';
-    control.on('data', (chunk) => (replies += chunk.toString()));
-    const reply = async (pattern: RegExp) => {
-      for (let i = 0; i < 500 && !pattern.test(replies); i++) await loop.sleep(10);
-      expect(replies).toMatch(pattern);
-    };
-
-    // A listening TCP socket made here, served by the child.
-    const tcp = Socket.create('tcp4');
-    tcp.bind({ family: 'ipv4', address: '127.0.0.1', port: 0 });
-    tcp.listen();
-    const tcpAddress = tcp.localAddress();
-    control.sendFds('listen\n', [tcp]);
-    tcp.close();
-    await reply(/listening cloexec=true\n/);
-    expect(await httpLikeGet('port' in tcpAddress ? tcpAddress.port : 0)).toBe(`served by ${child.process.pid}\n`);
-
-    // A bound UDP socket: datagrams to its port are answered by the child.
-    const udp = Socket.create('udp4');
-    udp.bind({ family: 'ipv4', address: '127.0.0.1', port: 0 });
-    const udpAddress = udp.localAddress();
-    control.sendFds('udp\n', [udp]);
-    udp.close();
-    await reply(/udp\n/);
-    const answer = await new Promise<string>((resolve, reject) => {
-      const s = createSocket('udp4');
-      s.on('message', (msg) => {
-        s.close();
-        resolve(msg.toString());
-      });
-      s.on('error', reject);
-      s.send('ping', 'port' in udpAddress ? udpAddress.port : 0, '127.0.0.1');
-    });
-    expect(answer).toBe(`${child.process.pid}:ping`);
-
-    // A TCP connection accepted here (from a node:net client), answered by the child.
-    const accepted = loop.listen({ host: '127.0.0.1', port: 0 });
-    const acceptedPort = (accepted.address() as { port: number }).port;
-    const handed = new Promise<Connection>((resolve) => accepted.on('connection', resolve));
-    const clientText = httpLikeGet(acceptedPort);
-    const conn = await handed;
-    control.sendFds('conn\n', [conn.socket]);
-    conn.destroy(); // our fd for it goes; the child's keeps the connection open
-    await reply(/conn\n/);
-    expect(await clientText).toBe(`hello from ${child.process.pid}\n`);
-
-    // An fd sent the other way: the read end of a pipe the child wrote into.
-    control.write('send-back\n');
-    await reply(/back\n/);
-    expect(batches).toHaveLength(1);
-    const [pipeRead] = batches[0]!;
-    expect(pipeRead!.closeOnExec).toBe(true);
-    // Written before it was sent: readable now.
-    const buf = Buffer.alloc(64);
-    expect(buf.subarray(0, readSync(pipeRead!.fd, buf)).toString()).toBe('through the pipe');
-    pipeRead!.close();
-
-    control.write('bye\n');
-    expect(await child.waitForLine(/^leaked /)).toBe('leaked []');
-    expect(await child.exited).toEqual({ code: 0, signal: null });
-    accepted.close();
-    server.close();
-    await running;
-    loop.close();
+    try {
+      await betweenProcesses(loop, server, child);
+    } finally {
+      // A failed expectation must not leave the child or the loop behind (jest would wait for them).
+      if (child.process.exitCode === null && child.process.signalCode === null) child.kill('SIGKILL');
+      loop.close();
+    }
   }, 30_000);
 });
+
+async function betweenProcesses(loop: Reactor, server: { accepted: Promise<Connection>; close: () => void }, child: ChildUnderTest): Promise<void> {
+  const running = loop.run();
+  const control = await server.accepted;
+  control.receiveFds();
+  const batches: FileDescriptor[][] = [];
+  control.on('fds', (fds) => batches.push(fds));
+  let replies = '';
+  control.on('data', (chunk) => (replies += chunk.toString()));
+  const reply = async (pattern: RegExp) => {
+    for (let i = 0; i < 500 && !pattern.test(replies); i++) await loop.sleep(10);
+    expect(replies).toMatch(pattern);
+  };
+
+  // A listening TCP socket made here, served by the child.
+  const tcp = Socket.create('tcp4');
+  tcp.bind({ family: 'ipv4', address: '127.0.0.1', port: 0 });
+  tcp.listen();
+  const tcpAddress = tcp.localAddress();
+  control.sendFds('listen\n', [tcp]);
+  tcp.close();
+  await reply(/listening cloexec=true\n/);
+  expect(await httpLikeGet('port' in tcpAddress ? tcpAddress.port : 0)).toBe(`served by ${child.process.pid}\n`);
+
+  // A bound UDP socket: datagrams to its port are answered by the child.
+  const udp = Socket.create('udp4');
+  udp.bind({ family: 'ipv4', address: '127.0.0.1', port: 0 });
+  const udpAddress = udp.localAddress();
+  control.sendFds('udp\n', [udp]);
+  udp.close();
+  await reply(/udp\n/);
+  const answer = await new Promise<string>((resolve, reject) => {
+    const s = createSocket('udp4');
+    s.on('message', (msg) => {
+      s.close();
+      resolve(msg.toString());
+    });
+    s.on('error', reject);
+    s.send('ping', 'port' in udpAddress ? udpAddress.port : 0, '127.0.0.1');
+  });
+  expect(answer).toBe(`${child.process.pid}:ping`);
+
+  // A TCP connection accepted here (from a node:net client), answered by the child.
+  const accepted = loop.listen({ host: '127.0.0.1', port: 0 });
+  const acceptedPort = (accepted.address() as { port: number }).port;
+  const handed = new Promise<Connection>((resolve) => accepted.on('connection', resolve));
+  const clientText = httpLikeGet(acceptedPort);
+  const conn = await handed;
+  control.sendFds('conn\n', [conn.socket]);
+  conn.destroy(); // our fd for it goes; the child's keeps the connection open
+  await reply(/conn\n/);
+  expect(await clientText).toBe(`hello from ${child.process.pid}\n`);
+
+  // An fd sent the other way: the read end of a pipe the child wrote into.
+  control.write('send-back\n');
+  await reply(/back\n/);
+  expect(batches).toHaveLength(1);
+  const [pipeRead] = batches[0]!;
+  expect(pipeRead!.closeOnExec).toBe(true);
+  // Written before it was sent: readable now.
+  const buf = Buffer.alloc(64);
+  expect(buf.subarray(0, readSync(pipeRead!.fd, buf)).toString()).toBe('through the pipe');
+  pipeRead!.close();
+
+  control.write('bye\n');
+  expect(await child.waitForLine(/^leaked /)).toBe('leaked []');
+  expect(await child.exited).toEqual({ code: 0, signal: null });
+  accepted.close();
+  server.close();
+  await running;
+}
