@@ -211,7 +211,6 @@ export class Reactor {
       get mode() {
         return self.#mode;
       },
-
       pause: (source) => registry.pause(source),
       resume: (source) => registry.resume(source),
       later: (delayMs, callback) => {
