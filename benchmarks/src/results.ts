@@ -53,6 +53,8 @@ export interface TimersSection {
 /** What wakeup.js --json prints. */
 export interface WakeupSection {
   wakes: number;
+  /** Wakes per paced measurement (older results have none). */
+  pacedWakes?: number;
   rounds: number;
   rows: Array<{ id: string; label: string; samples: Array<{ p50us: number; p99us: number; rttP50us: number; perSec: number }> }>;
 }

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';
-import { Epoll, InvalidArgTypeError, InvalidArgValueError, InvalidStateError, OutOfRangeError, type FdLike } from '@reactor/fds';
+import { Epoll, EPOLLIN, InvalidArgTypeError, InvalidArgValueError, InvalidStateError, OutOfRangeError, type FdLike } from '@reactor/fds';
 import { describeValue, validateBoolean, validateFunction, validateInteger, validateNonNegative, validateOptions } from '@reactor/fds/internal';
 import { ChildWatch, type ChildHandler } from './children';
 import { IoWatch, type IoHandler, type WatchOptions } from './io-watch';
@@ -44,11 +44,14 @@ export interface ReactorOptions {
   wakeupRingBytes?: number;
   /**
    * How late (ms) a timer may fire so that timers due close together share
-   * one timerfd arming, as sd-event's accuracy or the kernel's timer slack
-   * (default 0: every deadline is armed exactly). The timerfd is armed at
-   * the next multiple of the slack; a timer never fires early. 1 gives the
-   * granularity of Node's own timers, and many timers cheaper: each arming
-   * for a deadline microseconds away costs 4-25 µs in the kernel.
+   * one timerfd arming, as sd-event's accuracy or the kernel's timer slack.
+   * Deadlines are rounded up to the next multiple of the slack; a timer never
+   * fires early, and timers due in the same slot fire in the order they were
+   * scheduled. The default, 1, is the granularity of Node's own timers, and
+   * what makes a million timers as cheap as `setTimeout`: each arming for a
+   * deadline microseconds away costs 4-25 µs in the kernel. 0 makes every
+   * timer exact: armed for its own deadline, to the nanosecond, and fired in
+   * exact deadline order.
    */
   timerSlackMs?: number;
 }
@@ -66,6 +69,9 @@ export interface ReactorOptions {
  * for loops on the user's own workers.
  */
 const WORKER_MAX_WAIT_MS = 1000;
+
+/** Node's own timer granularity (see ReactorOptions.timerSlackMs). */
+const DEFAULT_TIMER_SLACK_MS = 1;
 
 /** `options.timerSlackMs`: a number of ms in [0, 60000]. */
 function validateTimerSlack(value: unknown): number {
@@ -166,7 +172,7 @@ export class Reactor {
     this.#keepAlive = opts.keepAlive === true;
     const maxEvents = opts.maxEvents === undefined ? 1024 : validateInteger(opts.maxEvents, 'options.maxEvents', 1, 65536);
     const ringBytes = opts.wakeupRingBytes === undefined ? 1 << 20 : validateInteger(opts.wakeupRingBytes, 'options.wakeupRingBytes', 64, 1 << 30);
-    this.#timerSlackMs = opts.timerSlackMs === undefined ? 0 : validateTimerSlack(opts.timerSlackMs);
+    this.#timerSlackMs = opts.timerSlackMs === undefined ? DEFAULT_TIMER_SLACK_MS : validateTimerSlack(opts.timerSlackMs);
     this.#epoll = new Epoll({ maxEvents });
     this.#registry = new Registry(this.#epoll);
     this.#targets = this.#registry.sources;
@@ -360,7 +366,8 @@ export class Reactor {
     return new Promise<void>((resolve, reject) => {
       this.#settle = { resolve, reject };
       try {
-        this.#poll = watchReadable(this.#epoll.fd, () => this.#nodeTurn());
+        this.#poll = watchReadable(this.#epoll.fd, () => this.#nodeTurn(undefined));
+        this.#wakeup.attachToNodeLoop(() => this.#nodeTurn(this.#wakeup));
         this.#pollRef = true;
         this.#updatePollRef();
         this.#lastTurnEnd = performance.now();
@@ -455,6 +462,7 @@ export class Reactor {
     if (this.#poll !== undefined) {
       this.#poll.close();
       this.#poll = undefined;
+      this.#wakeup.detachFromNodeLoop();
     }
     for (const hook of this.#exitHooks) {
       try {
@@ -506,14 +514,20 @@ export class Reactor {
     this.#turnScheduled = true;
     setImmediate(() => {
       this.#turnScheduled = false;
-      this.#nodeTurn();
+      this.#nodeTurn(undefined);
     });
   }
 
-  #nodeTurn(): void {
+  /**
+   * A turn in the default run mode, from a libuv callback: of the epoll set
+   * (`only` undefined), or of the one source libuv watches itself (the
+   * wake-up eventfd), which needs no epoll_wait.
+   */
+  #nodeTurn(only: Source | undefined): void {
     if (this.#state !== 'running' || this.#mode !== 'node') return;
     try {
-      this.#turn(0);
+      if (only === undefined) this.#turn(0);
+      else this.#turnOf(only);
     } catch (error) {
       this.#stopError ??= error;
       this.#stopRequested = true;
@@ -556,6 +570,30 @@ export class Reactor {
         if (this.#drainAfterCallbacks) drainNodeQueues!();
         if (this.#stopRequested) break;
       }
+      this.#runDeferred();
+    } finally {
+      this.#dispatching = false;
+    }
+    if (this.#state !== 'closed') for (const queue of this.#timerQueues.values()) queue.flush();
+    this.#lastTurnEnd = performance.now();
+    counters.dispatchMs += this.#lastTurnEnd - dispatchStart;
+  }
+
+  /** A turn with one ready source that libuv reported: dispatch, deferred callbacks, timers — as #turn without the wait. */
+  #turnOf(source: Source): void {
+    const counters = this.#counters;
+    const dispatchStart = performance.now();
+    counters.waitMs += dispatchStart - this.#lastTurnEnd;
+    counters.turns++;
+    counters.events++;
+    this.#dispatching = true;
+    try {
+      try {
+        source.dispatch(EPOLLIN);
+      } catch (error) {
+        this.#reportError(error, source.context());
+      }
+      if (this.#drainAfterCallbacks) drainNodeQueues!();
       this.#runDeferred();
     } finally {
       this.#dispatching = false;

@@ -14,6 +14,10 @@ export interface SourceContext {
   description?: string;
 }
 
+const REF = 1;
+const ACTIVE = 2;
+const COUNTED = 4;
+
 /**
  * What every kind of source is, as sd-event's `sd_event_source` or libuv's
  * `uv_handle_t`: a kind, a description, whether it is active, whether it
@@ -35,40 +39,39 @@ export abstract class Source {
   token = 0;
   /** @internal the fd registered in the selector for this source, or -1 */
   registeredFd = -1;
-  #ref: boolean;
-  #active = false;
-  #counted = false;
+  /** REF | ACTIVE | COUNTED in one small integer: a source per timer makes each field count at a million timers. */
+  #flags: number;
 
   /** Sources are made by the loop's methods (`watch`, `after`, `onSignal` …). */
   protected constructor(core: LoopCore, kind: SourceKind, description: string | undefined, ref: boolean) {
     this.core = core;
     this.kind = kind;
     this.description = description;
-    this.#ref = ref;
+    this.#flags = ref ? REF : 0;
   }
 
   /** Whether the source is live: registered, pending, awaited. */
   get active(): boolean {
-    return this.#active;
+    return (this.#flags & ACTIVE) !== 0;
   }
 
   /** Keep the loop alive while this source is active (the default). */
   ref(): this {
-    this.#ref = true;
+    this.#flags |= REF;
     this.#syncRef();
     return this;
   }
 
   /** Do not keep the loop alive for this source. */
   unref(): this {
-    this.#ref = false;
+    this.#flags &= ~REF;
     this.#syncRef();
     return this;
   }
 
   /** Whether this source keeps the loop alive while active. */
   hasRef(): boolean {
-    return this.#ref;
+    return (this.#flags & REF) !== 0;
   }
 
   /** Release what the source holds (its fd, its place in the loop). Idempotent. */
@@ -87,14 +90,15 @@ export abstract class Source {
 
   /** @internal the subclass says when it becomes live or stops being live */
   protected setActive(active: boolean): void {
-    this.#active = active;
+    this.#flags = active ? this.#flags | ACTIVE : this.#flags & ~ACTIVE;
     this.#syncRef();
   }
 
   #syncRef(): void {
-    const counted = this.#active && this.#ref;
-    if (counted !== this.#counted) {
-      this.#counted = counted;
+    const flags = this.#flags;
+    const counted = (flags & (ACTIVE | REF)) === (ACTIVE | REF);
+    if (counted !== ((flags & COUNTED) !== 0)) {
+      this.#flags = counted ? flags | COUNTED : flags & ~COUNTED;
       this.core.addRefs(counted ? 1 : -1);
     }
   }

@@ -54,7 +54,7 @@ export interface SleepOptions {
  * ```
  */
 export class Timer extends Source {
-  /** @internal the deadline (ms on the queue's clock) */
+  /** @internal the deadline in the queue's ticks (see TimerQueue) */
   due = 0;
   /** @internal scheduling order: breaks ties between equal deadlines */
   seq = 0;
@@ -68,24 +68,31 @@ export class Timer extends Source {
   readonly delayMs: number;
   /** The repeat interval (ms); 0 for one-shot timers. */
   readonly intervalMs: number;
-  /** @internal the bucket key: the duration for relative timers, undefined for `at()` */
-  readonly durationKey: number | undefined;
   readonly #queue: TimerQueue;
   readonly #callback: TimerCallback;
 
   /** @internal made by `Reactor.after/every/at` */
-  constructor(queue: TimerQueue, callback: TimerCallback, delayMs: number, intervalMs: number, ref: boolean, relative: boolean) {
+  constructor(queue: TimerQueue, callback: TimerCallback, delayMs: number, intervalMs: number, ref: boolean) {
     super(queue.core, 'timer', undefined, ref);
     this.#queue = queue;
     this.#callback = callback;
     this.delayMs = delayMs;
     this.intervalMs = intervalMs;
-    this.durationKey = relative ? (intervalMs > 0 ? intervalMs : delayMs) : undefined;
   }
 
-  /** The deadline (ms on the timer's clock) while pending. */
+  /**
+   * @internal the bucket key: the duration, which orders the timers of one
+   * bucket by deadline; undefined for `at()` timers (AbsoluteTimer), whose
+   * deadlines follow no order. A getter: a field more per timer is 4 MB more
+   * per million timers to allocate and collect.
+   */
+  get durationKey(): number | undefined {
+    return this.intervalMs > 0 ? this.intervalMs : this.delayMs;
+  }
+
+  /** The deadline (ms on the timer's clock) while pending: the earliest it fires, the slack included. */
   get deadline(): number {
-    return this.due;
+    return this.#queue.ticksToMs(this.due);
   }
 
   /** Whether the timer is scheduled (the same as `active`). */
@@ -134,6 +141,13 @@ export class Timer extends Source {
   }
 }
 
+/** @internal a timer made by `at()`: a deadline of its own, no delay to re-apply, no duration bucket. */
+export class AbsoluteTimer extends Timer {
+  override get durationKey(): undefined {
+    return undefined;
+  }
+}
+
 /**
  * @internal A list of timers in deadline order, itself one entry of the heap
  * (keyed by its first timer). Timers of one duration are appended to one
@@ -157,6 +171,15 @@ const inOrder = (a: Timer, deadline: number): boolean => a.due <= deadline;
  * All timers of one clock on one timerfd: a heap of buckets, and the fd armed
  * for the earliest deadline only (re-armed when that changes), so a million
  * timers cost one fd and one settime per change of the head.
+ *
+ * Deadlines are kept in ticks of the slack counted from the queue's epoch
+ * (its clock when it was made), rounded up: with the default slack of 1 ms
+ * they are small integers, which V8 keeps inside the timer object, where a
+ * fractional ms value would be a separate heap number that each comparison
+ * and each unlink must load (a cache miss per timer at a million timers).
+ * Timers due in one tick fire in the order they were scheduled, as Node's
+ * own timers of one millisecond do. With no slack (exact timers) a tick is
+ * the clock's own fractional ms.
  */
 export class TimerQueue extends Source {
   readonly clock: TimerClock;
@@ -167,14 +190,17 @@ export class TimerQueue extends Source {
   #seq = 0;
   #dirty = false;
 
-  /** The timerfd is armed at the next multiple of this (ms); 0 = exactly at the deadline. */
+  /** The length of a tick (ms): the slack; 0 = exact (a tick is the clock's ms, unrounded). */
   readonly #slackMs: number;
+  /** The clock (ms) at tick 0. */
+  readonly #epoch: number;
 
-  constructor(core: LoopCore, clock: TimerClock, slackMs = 0) {
+  constructor(core: LoopCore, clock: TimerClock, slackMs: number) {
     // The queue's timerfd never keeps the loop alive: its ref'ed timers do.
     super(core, 'timer', `${clock} timers`, false);
     this.clock = clock;
     this.#slackMs = slackMs;
+    this.#epoch = Math.floor(this.now());
     core.register(this, undefined, 0, true);
   }
 
@@ -184,18 +210,44 @@ export class TimerQueue extends Source {
     return Number(clockNow(this.clock)) / 1e6;
   }
 
+  /** The tick a deadline (ms on the clock) falls due in: never before the deadline. */
+  msToTicks(ms: number): number {
+    const slack = this.#slackMs;
+    return slack > 0 ? Math.ceil((ms - this.#epoch) / slack) : ms - this.#epoch;
+  }
+
+  /** The clock (ms) at which `ticks` is reached. */
+  ticksToMs(ticks: number): number {
+    const slack = this.#slackMs;
+    return slack > 0 ? this.#epoch + Math.ceil(ticks) * slack : this.#epoch + ticks;
+  }
+
+  /** The last tick reached at clock time `ms`: a timer with `due <= ` this is due. */
+  #ticksReached(ms: number): number {
+    const slack = this.#slackMs;
+    return slack > 0 ? Math.floor((ms - this.#epoch) / slack) : ms - this.#epoch;
+  }
+
+  /** A repeat interval (ms) in ticks: fractional where the slack does not divide it, so the average period stays exact. */
+  #intervalTicks(ms: number): number {
+    const slack = this.#slackMs;
+    return slack > 0 ? ms / slack : ms;
+  }
+
   create(callback: TimerCallback, delayMs: number, intervalMs: number, deadline: number, options: TimerOptions, relative = true): Timer {
     validateFunction(callback, 'callback');
-    const timer = new Timer(this, callback, delayMs, intervalMs, options.ref !== false, relative);
+    const ref = options.ref !== false;
+    const timer = relative ? new Timer(this, callback, delayMs, intervalMs, ref) : new AbsoluteTimer(this, callback, delayMs, intervalMs, ref);
     this.schedule(timer, deadline);
     return timer;
   }
 
+  /** (Re)schedule `timer` for `deadline` (ms on the clock). */
   schedule(timer: Timer, deadline: number): void {
     if (this.core.closed) throw new ReactorClosedError('timer');
     if (timer.pending) this.#unlink(timer);
     else timer.setPending(true);
-    timer.due = deadline;
+    timer.due = this.msToTicks(deadline);
     timer.seq = this.#seq++;
     this.#append(timer);
     this.#changed();
@@ -266,9 +318,8 @@ export class TimerQueue extends Source {
       // An armed timerfd with no timers only costs a spurious wake; leave it.
       return;
     }
-    // With a slack, deadlines in one slot share one arming (never earlier than any of them).
-    const slack = this.#slackMs;
-    const armAt = slack > 0 ? Math.ceil(head.deadline / slack) * slack : head.deadline;
+    // With a slack, deadlines in one tick share one arming, at the tick's end (never earlier than any of them).
+    const armAt = this.ticksToMs(head.deadline);
     if (armAt === this.#armed) return;
     const fd = this.#ensureFd();
     // A deadline past MAX_ARM_NS (after(Number.MAX_SAFE_INTEGER), at(1e300))
@@ -319,25 +370,27 @@ export class TimerQueue extends Source {
 
   /** Fire every timer that was due when this batch started, in deadline order. */
   runDue(): void {
-    const now = this.now();
+    const now = this.#ticksReached(this.now());
     const limitSeq = this.#seq;
     const heap = this.#heap;
     const core = this.core;
+    const counters = core.counters;
     for (;;) {
       const timer = heap.peek()?.head;
       if (timer === undefined || timer.due > now || timer.seq >= limitSeq) break;
       this.#unlink(timer);
       if (timer.intervalMs > 0) {
-        let next = timer.due + timer.intervalMs;
+        const interval = this.#intervalTicks(timer.intervalMs);
+        let next = timer.due + interval;
         // After a stall, skip the missed beats instead of firing a burst.
-        if (next <= now) next = now + timer.intervalMs;
+        if (next <= now) next = now + interval;
         timer.due = next;
         timer.seq = this.#seq++;
         this.#append(timer);
       } else {
         timer.setPending(false);
       }
-      core.counters.timersFired++;
+      counters.timersFired++;
       try {
         timer.fire();
       } catch (error) {

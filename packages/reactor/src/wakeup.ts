@@ -1,6 +1,7 @@
 import { deserialize, serialize } from 'node:v8';
-import { EPOLLIN, EventFd, InvalidArgTypeError, InvalidArgValueError, OutOfRangeError } from '@reactor/fds';
+import { EPOLLET, EPOLLIN, EventFd, InvalidArgTypeError, InvalidArgValueError, OutOfRangeError } from '@reactor/fds';
 import { checkWouldBlock, rawLibc, validateInteger } from '@reactor/fds/internal';
+import { watchReadable, type NodePollHandle } from './node-poll';
 import { Source, type LoopCore } from './source';
 
 /**
@@ -27,6 +28,12 @@ const WRITERS = 7; // threads between their CLOSED check and their eventfd write
 const HEADER_BYTES = 64;
 /** How long close() waits for wakers in the middle of their write. */
 const WRITERS_DRAIN_MS = 1000;
+/**
+ * The eventfd's interest in the loop's epoll set: edge-triggered, so each
+ * write is one event and the counter never needs reading (a syscall saved on
+ * every wake; it only grows, and is 2^64 writes away from full).
+ */
+const EPOLL_INTEREST = EPOLLIN | EPOLLET;
 
 function lock(state: Int32Array): void {
   while (Atomics.compareExchange(state, LOCK, 0, 1) !== 0) {
@@ -173,9 +180,16 @@ export class Waker {
 /** Receives each value posted with `Waker.post()`, in order. */
 export type MessageHandler = (message: unknown) => void;
 
-/** The loop side: one eventfd per loop, read once per turn however many wakes came. */
+/**
+ * The loop side: one eventfd per loop, one event per turn however many wakes
+ * came. In thread mode the eventfd is in the loop's epoll set. In the default
+ * run mode libuv watches it directly (attachToNodeLoop): a wake then reaches
+ * its handler without the epoll_wait through FFI that an fd nested in the
+ * loop's epoll set costs (2-20 µs with ffi-rs, the most of a wake's latency).
+ */
 export class WakeupChannel extends Source {
   readonly #eventfd: EventFd;
+  #nodePoll: NodePollHandle | undefined;
   readonly #shared: SharedArrayBuffer;
   readonly #state: Int32Array;
   readonly #ring: Uint8Array;
@@ -191,7 +205,7 @@ export class WakeupChannel extends Source {
     this.#ring = new Uint8Array(this.#shared, HEADER_BYTES);
     this.#eventfd = new EventFd(0);
     try {
-      core.register(this, this.#eventfd.fd, EPOLLIN, true);
+      core.register(this, this.#eventfd.fd, EPOLL_INTEREST, true);
     } catch (error) {
       this.#eventfd.close();
       throw error;
@@ -212,8 +226,37 @@ export class WakeupChannel extends Source {
     return () => this.#wakeHandlers.delete(handler);
   }
 
+  /**
+   * The default run mode: libuv watches the eventfd, and `onReadable` runs
+   * each time it was written. The fd stays in the epoll set with no interest
+   * (a nested epoll fd that became readable would cost a turn through FFI).
+   */
+  attachToNodeLoop(onReadable: () => void): void {
+    if (this.#nodePoll !== undefined || this.#eventfd.closed) return;
+    this.core.modify(this, 0);
+    try {
+      // The reactor's own poll handle keeps Node alive while the loop is; this one never does.
+      this.#nodePoll = watchReadable(this.#eventfd.fd, onReadable);
+      this.#nodePoll.unref();
+    } catch (error) {
+      this.core.modify(this, EPOLL_INTEREST);
+      throw error;
+    }
+  }
+
+  /** Back in the epoll set (the run in Node's loop ended). */
+  detachFromNodeLoop(): void {
+    const poll = this.#nodePoll;
+    if (poll === undefined) return;
+    this.#nodePoll = undefined;
+    poll.close();
+    // Re-arming checks readiness again: a wake that came since is reported.
+    if (!this.#eventfd.closed) this.core.modify(this, EPOLL_INTEREST);
+  }
+
   override dispatch(): void {
-    this.#eventfd.tryRead();
+    // libuv's watch is level-triggered: the counter must be reset or it fires again at once.
+    if (this.#nodePoll !== undefined) this.#eventfd.tryRead();
     // Clear before draining: a post that lands after the drain must wake us again.
     Atomics.store(this.#state, PENDING, 0);
     this.core.counters.wakeups++;
@@ -265,6 +308,7 @@ export class WakeupChannel extends Source {
 
   dispose(): void {
     if (this.#eventfd.closed) return;
+    this.detachFromNodeLoop();
     const state = this.#state;
     Atomics.store(state, CLOSED, 1);
     this.core.deregister(this);
