@@ -3,6 +3,7 @@
  * one met / not met / not measured, with the ratio and the gap to the goal.
  */
 import { median, ratio, type Results } from './results';
+import { chunkPairs } from './run-chunks';
 
 export interface Goal {
   goal: string;
@@ -23,6 +24,7 @@ const GOAL_SECTIONS: Array<[prefix: string, section: string]> = [
   ['Redis', 'redis'],
   ['Timers', 'timers'],
   ['Wake-ups', 'wakeup'],
+  ['Owned chunks', 'chunks'],
   ['Idle', 'idle'],
 ];
 
@@ -103,6 +105,11 @@ export function evaluateGoals(r: Results): Goal[] {
         const how = paced ? ', asleep between wakes' : ', back to back';
         goals.push(atMost('Wake-ups: lower latency than postMessage (one-way p50)', `${b}, ${mode} mode${how} vs postMessage`, wake(`reactor-${b}-${mode}${paced}`), wake(`postMessage${paced}`), 'µs'));
       }
+    }
+  }
+  if (r.chunks !== undefined) {
+    for (const p of chunkPairs(r.chunks)) {
+      goals.push(atLeast('Owned chunks (the default) cost ≤ 3% against loaned ones', `${p.measure === 'http' ? 'HTTP hello' : `echo ${p.measure.slice(5)} B`}, ${p.binding}: owned ÷ loaned`, p.owned, p.loan, 0.97));
     }
   }
   for (const b of ['ffi-rs', 'koffi']) {
