@@ -535,8 +535,13 @@ export class Reactor {
     // Without a way to drain Node's queues here, a callback Node dispatches
     // itself does it: an immediate runs in this same iteration of Node's loop.
     if (drainNodeQueues === null) setImmediate(noop);
-    if (this.#stopRequested || !this.#alive()) this.#finish(this.#stopError);
-    else {
+    if (this.#stopRequested || !this.#alive()) {
+      this.#finish(this.#stopError);
+      // run()'s promise settled inside a libuv callback that Node 26 does not
+      // follow with its queues: run them now, so that `await loop.run()`
+      // continues at once instead of at Node's next unrelated callback.
+      drainNodeQueues?.();
+    } else {
       this.#updatePollRef();
       // Callbacks deferred by deferred callbacks wait for the next turn, and
       // no fd may ever wake us for them: ask Node for that turn.
