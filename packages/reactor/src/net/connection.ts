@@ -325,11 +325,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
     // After the current batch: every write of this turn goes out in one writev.
-    this.loop.defer(() => {
-      this.#flushScheduled = false;
-      this.#flush();
-    });
+    this.loop.defer(this.#deferredFlush);
   }
+
+  /** What #scheduleFlush defers: made once per connection, not once per flush. */
+  readonly #deferredFlush = (): void => {
+    this.#flushScheduled = false;
+    this.#flush();
+  };
 
   #flush(): void {
     if (this.#destroyed) return;
