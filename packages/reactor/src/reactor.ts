@@ -298,7 +298,10 @@ export class Reactor {
    * `process.on` listeners and child_process still see every signal they
    * would see without the loop, and when the last handler goes, the
    * disposition in force before the first comes back (docs/signals.md).
-   * While a loop handles a signal, that signal does not kill the process.
+   * While a loop handles a signal, that signal does not kill the process;
+   * for a loop on a worker thread, only from when `subscription.ready`
+   * settles (a signal before that is handled as if the loop did not exist:
+   * SIGTERM would still end the process).
    *
    * Signals reach loops through Node's own loop on the main thread: a loop
    * running with `runBlocking()` on the main thread cannot handle signals
