@@ -26,20 +26,21 @@ describe(`timers with an AbortSignal (${bindingName()})`, () => {
     const fired: string[] = [];
     const controller = new AbortController();
     const { signal } = controller;
-    const after = loop.after(40, () => fired.push('after'), { signal });
+    // Far deadlines, aborted on the interval's first tick: a loaded machine cannot make them due first.
+    const after = loop.after(1000, () => fired.push('after'), { signal });
     let ticks = 0;
     const every = loop.every(10, () => {
       ticks++;
-      if (ticks === 2) controller.abort();
+      controller.abort();
     }, { signal });
-    const at = loop.at(Date.now() + 40, () => fired.push('at'), { signal });
+    const at = loop.at(Date.now() + 1000, () => fired.push('at'), { signal });
     const aborted = AbortSignal.abort();
     const never = loop.after(1, () => fired.push('never'), { signal: aborted });
     expect(never.pending).toBe(false);
     expect(never.refresh().pending).toBe(false);
-    const control = loop.after(60, () => fired.push('control'));
+    const control = loop.after(1200, () => fired.push('control'));
     await loop.run();
-    expect(ticks).toBe(2);
+    expect(ticks).toBe(1);
     expect(fired).toEqual(['control']);
     for (const timer of [after, every, at]) expect(timer.pending).toBe(false);
     after.refresh();
@@ -125,8 +126,7 @@ describe(`Listener: close and wait, AbortSignal, async dispose (${bindingName()}
     });
     expect(refused).toBe('ECONNREFUSED');
     clients[0]!.end();
-    await sleep(50);
-    expect(server.connections).toBe(1);
+    while (server.connections > 1) await sleep(5);
     expect(events).toEqual(['listener close']);
     clients[1]!.end();
     await running;
