@@ -51,6 +51,12 @@ export const HTTP_ROWS: ServerRow[] = [
     spec: (port, node) => ({ command: node, args: [join(PEERS, 'node-http.js'), String(port)], ready: LISTENING }),
   },
   {
+    id: 'node-http-reactor',
+    label: 'node:http fed by reactor connections (koffi, toDuplex)',
+    needs: [],
+    spec: (port, node) => ({ command: node, args: [join(PEERS, 'node-http-reactor.js'), String(port)], env: { REACTOR_FFI: 'koffi' }, ready: LISTENING }),
+  },
+  {
     id: 'node-net',
     label: 'node:net, same parser',
     needs: [],

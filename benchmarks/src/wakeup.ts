@@ -76,7 +76,7 @@ function makeOnWake(sab: SharedArrayBuffer, latencies: Float64Array, onDone: () 
 function loopThreadMain(data: LoopData): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Reactor } = require('@reactor/reactor') as typeof import('@reactor/reactor');
-  const loop = new Reactor({ keepAlive: true });
+  const loop = new Reactor({ keepLoopAlive: true });
   const latencies = new Float64Array(data.rounds);
   loop.onWake(makeOnWake(data.sab, latencies, () => loop.stop()));
   parentPort!.postMessage({ handle: loop.wakeupHandle() });
@@ -97,7 +97,7 @@ async function measure(mode: Mode, rounds: number, paceMs: number): Promise<Samp
   let latencies: Float64Array<ArrayBufferLike> = new Float64Array(rounds);
   const t0 = performance.now();
   if (mode === 'node') {
-    const loop = new Reactor({ keepAlive: true });
+    const loop = new Reactor({ keepLoopAlive: true });
     loop.onWake(makeOnWake(sab, latencies, () => loop.stop()));
     const worker = new Worker(__filename, { workerData: { role: 'waker', rounds, paceMs, sab, handle: loop.wakeupHandle() } satisfies WakerData });
     // Listen for 'exit' now: the worker may end before run() settles.

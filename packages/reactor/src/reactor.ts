@@ -13,9 +13,9 @@ import { SignalSource, type SignalHandler, type SignalSubscription } from './sig
 import type { LoopCore, Source, SourceContext } from './source';
 import { emptyStats, type ReactorStats } from './stats';
 import { ReactorClosedError, ReactorError } from './errors';
-import { Timer, TimerQueue, type SleepOptions, type TimerCallback, type TimerClock, type TimerOptions } from './timers';
+import { Timer, TimerQueue, validateTimerOptions, type SleepOptions, type TimerCallback, type TimerClock, type TimerOptions } from './timers';
 import { sleepOn } from './sleep';
-import { Waker, WakeupChannel, type MessageHandler, type WakeupHandle } from './wakeup';
+import { Waker, WakeupChannel, type MessageHandler, type Unsubscribe, type WakeupHandle } from './wakeup';
 
 /** Receives a handler's exception and which source threw (`onError` as a function). */
 export type ErrorHook = (error: unknown, context: SourceContext) => void;
@@ -36,7 +36,17 @@ export interface ReactorOptions {
    * or a function that receives it.
    */
   onError?: 'log' | 'stop' | ErrorHook;
-  /** Keep running with nothing referenced, until `stop()` (default false). */
+  /**
+   * Keep the loop running with nothing referenced, until `stop()` (default
+   * false): for a loop fed only by other threads or by sources added later.
+   * (Not TCP keep-alive: that is `conn.setKeepAlive()`.)
+   */
+  keepLoopAlive?: boolean;
+  /**
+   * @deprecated The old name of `keepLoopAlive`, which every Node user reads
+   * as SO_KEEPALIVE. Still honoured; the first use emits a DeprecationWarning
+   * (code REACTOR_DEP0001).
+   */
   keepAlive?: boolean;
   /** Events fetched per epoll_wait (default 1024). */
   maxEvents?: number;
@@ -81,6 +91,22 @@ function validateTimerSlack(value: unknown): number {
 }
 
 function noop(): void {}
+
+let keepAliveWarned = false;
+
+/** `options.keepLoopAlive`, or its deprecated name `keepAlive` (warned about once per process). */
+function keepLoopAliveOption(opts: ReactorOptions): boolean {
+  if (opts.keepAlive !== undefined) {
+    validateBoolean(opts.keepAlive, 'options.keepAlive');
+    if (opts.keepLoopAlive !== undefined) throw new InvalidArgValueError('options.keepAlive is the deprecated name of options.keepLoopAlive: give only keepLoopAlive');
+    if (!keepAliveWarned) {
+      keepAliveWarned = true;
+      process.emitWarning('new Reactor({ keepAlive }) is deprecated: it means "keep the loop running", not TCP keep-alive; use keepLoopAlive', { type: 'DeprecationWarning', code: 'REACTOR_DEP0001' });
+    }
+    return opts.keepAlive;
+  }
+  return opts.keepLoopAlive === undefined ? false : validateBoolean(opts.keepLoopAlive, 'options.keepLoopAlive');
+}
 
 /**
  * Signals reach a loop through Node's loop on the main thread (signal-router.ts),
@@ -169,7 +195,7 @@ export class Reactor {
       throw new InvalidArgValueError(`options.onError must be 'log', 'stop' or a function; got ${describeValue(onError)}`);
     }
     this.#onError = onError;
-    this.#keepAlive = opts.keepAlive === true;
+    this.#keepAlive = keepLoopAliveOption(opts);
     const maxEvents = opts.maxEvents === undefined ? 1024 : validateInteger(opts.maxEvents, 'options.maxEvents', 1, 65536);
     const ringBytes = opts.wakeupRingBytes === undefined ? 1 << 20 : validateInteger(opts.wakeupRingBytes, 'options.wakeupRingBytes', 64, 1 << 30);
     this.#timerSlackMs = opts.timerSlackMs === undefined ? DEFAULT_TIMER_SLACK_MS : validateTimerSlack(opts.timerSlackMs);
@@ -267,7 +293,7 @@ export class Reactor {
     if (typeof epochMs !== 'number' || !Number.isFinite(epochMs)) throw new InvalidArgTypeError('when must be a valid Date or a finite number of epoch milliseconds');
     // Checked as after() checks its options: a number or { ref: 'no' } is refused, not read as the defaults.
     const opts = options === undefined ? NO_TIMER_OPTIONS : validateOptions<Omit<TimerOptions, 'clock'>>(options);
-    if (opts.ref !== undefined) validateBoolean(opts.ref, 'options.ref');
+    validateTimerOptions(opts);
     const queue = this.#timerQueue({ clock: 'realtime' });
     return queue.create(callback, 0, 0, epochMs, opts, false);
   }
@@ -278,7 +304,10 @@ export class Reactor {
    * `process.on` listeners and child_process still see every signal they
    * would see without the loop, and when the last handler goes, the
    * disposition in force before the first comes back (docs/signals.md).
-   * While a loop handles a signal, that signal does not kill the process.
+   * While a loop handles a signal, that signal does not kill the process;
+   * for a loop on a worker thread, only from when `subscription.ready`
+   * settles (a signal before that is handled as if the loop did not exist:
+   * SIGTERM would still end the process).
    *
    * Signals reach loops through Node's own loop on the main thread: a loop
    * running with `runBlocking()` on the main thread cannot handle signals
@@ -299,7 +328,7 @@ export class Reactor {
   }
 
   /** Receive the values other threads `post()` through a Waker; returns an unsubscribe function. */
-  onMessage(handler: MessageHandler): () => void {
+  onMessage(handler: MessageHandler): Unsubscribe {
     validateFunction(handler, 'handler');
     return this.#wakeup.onMessage(handler);
   }
@@ -308,7 +337,7 @@ export class Reactor {
    * Call `handler` on each turn woken through the loop's eventfd (after the
    * messages of that turn); many wakes before a turn make one call.
    */
-  onWake(handler: () => void): () => void {
+  onWake(handler: () => void): Unsubscribe {
     validateFunction(handler, 'handler');
     return this.#wakeup.onWake(handler);
   }
@@ -432,6 +461,16 @@ export class Reactor {
   /** `close()`, for `using` declarations. */
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /**
+   * `close()`, for `await using` beside other async disposables; resolves
+   * once the promises the close settled (a pending `connect()` or `sleep()`,
+   * a listener's `closeAndWait()`) have had their handlers run.
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   /** A copy of the loop's counters. */
@@ -651,7 +690,7 @@ export class Reactor {
       if (queue !== undefined) return queue;
     }
     const opts = validateOptions<TimerOptions>(options);
-    if (opts.ref !== undefined) validateBoolean(opts.ref, 'options.ref');
+    validateTimerOptions(opts);
     const clock = opts.clock ?? 'monotonic';
     if (clock !== 'monotonic' && clock !== 'realtime' && clock !== 'boottime') {
       throw new OutOfRangeError(`options.clock must be 'monotonic', 'realtime' or 'boottime'; got ${describeValue(clock)}`);

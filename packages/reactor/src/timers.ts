@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { clockNow, EPOLLIN, InvalidStateError, SystemError, TimerFd } from '@reactor/fds';
-import { ECANCELED, validateFunction } from '@reactor/fds/internal';
+import { ECANCELED, validateBoolean, validateFunction } from '@reactor/fds/internal';
 import { TimerHeap, type HeapEntry } from './timer-heap';
-import { ReactorClosedError } from './errors';
+import { ReactorClosedError, validateSignal } from './errors';
 import { Source, type LoopCore } from './source';
 
 /**
@@ -21,6 +21,24 @@ export interface TimerOptions {
   clock?: TimerClock;
   /** Whether the pending timer keeps the loop alive (default true). */
   ref?: boolean;
+  /**
+   * Aborting it cancels the timer (an interval too); a signal already
+   * aborted gives a timer that never fires. A refresh() after the abort
+   * does not bring it back.
+   */
+  signal?: AbortSignal;
+  /**
+   * Called once if `Reactor.close()` finds the timer pending (the timer is
+   * cancelled): for a promise or a caller that waits on the timer.
+   */
+  onLoopClose?: () => void;
+}
+
+/** @internal The options every timer takes (`ref`, `signal`, `onLoopClose`), checked: a wrong type is refused, not read as the default. */
+export function validateTimerOptions(options: Omit<TimerOptions, 'clock'>): void {
+  if (options.ref !== undefined) validateBoolean(options.ref, 'options.ref');
+  if (options.signal !== undefined) validateSignal(options.signal, 'options.signal');
+  if (options.onLoopClose !== undefined) validateFunction(options.onLoopClose, 'options.onLoopClose');
 }
 
 /** The furthest the timerfd is armed at once: 2^62 ns, ~146 years (the kernel's limit is 2^63-1). */
@@ -70,12 +88,17 @@ export class Timer extends Source {
   readonly intervalMs: number;
   readonly #queue: TimerQueue;
   readonly #callback: TimerCallback;
+  /** The abort signal and close hook the few timers given them carry: one field on every timer instead of three. */
+  readonly #extras: TimerExtras | undefined;
 
   /** @internal made by `Reactor.after/every/at` */
-  constructor(queue: TimerQueue, callback: TimerCallback, delayMs: number, intervalMs: number, ref: boolean) {
+  constructor(queue: TimerQueue, callback: TimerCallback, delayMs: number, intervalMs: number, ref: boolean, options?: TimerOptions) {
     super(queue.core, 'timer', undefined, ref);
     this.#queue = queue;
     this.#callback = callback;
+    if (options?.signal !== undefined || options?.onLoopClose !== undefined) {
+      this.#extras = { signal: options.signal, onLoopClose: options.onLoopClose, onAbort: undefined };
+    }
     this.delayMs = delayMs;
     this.intervalMs = intervalMs;
   }
@@ -116,6 +139,7 @@ export class Timer extends Source {
    */
   refresh(): this {
     if (this.durationKey === undefined) throw new InvalidStateError('refresh() re-applies a delay: an at() timer has none (make a new one with loop.at())');
+    if (this.#extras?.signal?.aborted === true) return this;
     this.#queue.schedule(this, this.#queue.now() + this.delayMs);
     return this;
   }
@@ -135,10 +159,33 @@ export class Timer extends Source {
     this.#callback(this);
   }
 
-  /** @internal the queue links or unlinks the timer */
+  /** @internal the queue links or unlinks the timer; the abort listener lives exactly while it is pending */
   setPending(pending: boolean): void {
     this.setActive(pending);
+    const extras = this.#extras;
+    const signal = extras?.signal;
+    if (signal === undefined) return;
+    if (pending && extras!.onAbort === undefined) {
+      extras!.onAbort = () => this.cancel();
+      signal.addEventListener('abort', extras!.onAbort, { once: true });
+    } else if (!pending && extras!.onAbort !== undefined) {
+      signal.removeEventListener('abort', extras!.onAbort);
+      extras!.onAbort = undefined;
+    }
   }
+
+  /** @internal `Reactor.close()` found the timer pending and cancelled it */
+  loopClosed(): void {
+    this.#extras?.onLoopClose?.();
+  }
+}
+
+/** What a timer given a signal or a close hook keeps. */
+interface TimerExtras {
+  readonly signal: AbortSignal | undefined;
+  readonly onLoopClose: (() => void) | undefined;
+  /** The abort listener, added exactly while the timer is pending. */
+  onAbort: (() => void) | undefined;
 }
 
 /** @internal a timer made by `at()`: a deadline of its own, no delay to re-apply, no duration bucket. */
@@ -237,8 +284,9 @@ export class TimerQueue extends Source {
   create(callback: TimerCallback, delayMs: number, intervalMs: number, deadline: number, options: TimerOptions, relative = true): Timer {
     validateFunction(callback, 'callback');
     const ref = options.ref !== false;
-    const timer = relative ? new Timer(this, callback, delayMs, intervalMs, ref) : new AbsoluteTimer(this, callback, delayMs, intervalMs, ref);
-    this.schedule(timer, deadline);
+    const timer = relative ? new Timer(this, callback, delayMs, intervalMs, ref, options) : new AbsoluteTimer(this, callback, delayMs, intervalMs, ref, options);
+    // An aborted signal: the timer exists (cancel() and refresh() stay harmless) but never fires.
+    if (options.signal?.aborted !== true) this.schedule(timer, deadline);
     return timer;
   }
 
@@ -407,10 +455,19 @@ export class TimerQueue extends Source {
     this.#timerfd?.close();
     this.#timerfd = undefined;
     let bucket: TimerBucket | undefined;
+    const closed: Timer[] = [];
     while ((bucket = this.#heap.peek()) !== undefined) {
       const timer = bucket.head!;
       this.#unlink(timer);
       timer.setPending(false);
+      closed.push(timer);
+    }
+    for (const timer of closed) {
+      try {
+        timer.loopClosed();
+      } catch (error) {
+        this.core.logger.error({ err: error, kind: 'timer' }, 'a timer\'s onLoopClose threw');
+      }
     }
   }
 }

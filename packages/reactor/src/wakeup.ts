@@ -72,7 +72,7 @@ function ringCopyOut(ring: Uint8Array, at: number, dst: Uint8Array): number {
  * import { Reactor, Waker, type WakeupHandle } from '@reactor/reactor';
  *
  * if (isMainThread) {
- *   const loop = new Reactor({ keepAlive: true });
+ *   const loop = new Reactor({ keepLoopAlive: true });
  *   loop.onMessage((message) => {
  *     console.log('posted:', message);
  *     loop.stop();
@@ -93,6 +93,7 @@ export class Waker {
   readonly #state: Int32Array;
   readonly #ring: Uint8Array;
   readonly #one = Buffer.alloc(8);
+  #disposed = false;
 
   constructor(handle: WakeupHandle) {
     // Checked by tag, not instanceof: the buffer may come from another realm (a vm context, a worker).
@@ -110,15 +111,25 @@ export class Waker {
     this.#one.writeBigUInt64LE(1n);
   }
 
-  /** Whether the loop behind this handle is gone. */
+  /** Whether the loop behind this handle is gone (or this Waker was disposed). */
   get closed(): boolean {
-    return Atomics.load(this.#state, CLOSED) === 1;
+    return this.#disposed || Atomics.load(this.#state, CLOSED) === 1;
+  }
+
+  /**
+   * This thread is done with the handle: later `wake()`, `post()` and
+   * `stopLoop()` calls through this Waker return false and touch nothing.
+   * A Waker owns no fd (the eventfd is the loop's), so this is all it can
+   * release; it guards a `using` scope against late posts.
+   */
+  [Symbol.dispose](): void {
+    this.#disposed = true;
   }
 
   /** Make the loop turn. Returns false if the loop is closed. */
   wake(): boolean {
     const state = this.#state;
-    if (Atomics.load(state, CLOSED) === 1) return false;
+    if (this.#disposed || Atomics.load(state, CLOSED) === 1) return false;
     if (Atomics.exchange(state, PENDING, 1) === 0) {
       // Count ourselves in before the check that guards the write: the loop
       // sets CLOSED, then waits for WRITERS to drain before close(2). Both
@@ -154,7 +165,7 @@ export class Waker {
     const state = this.#state;
     const ring = this.#ring;
     if (bytes.length + 4 > ring.length) throw new OutOfRangeError(`message of ${bytes.length} bytes is larger than the wake-up ring (${ring.length - 4})`);
-    if (Atomics.load(state, CLOSED) === 1) return false;
+    if (this.#disposed || Atomics.load(state, CLOSED) === 1) return false;
     lock(state);
     try {
       if (ring.length - state[USED]! < bytes.length + 4) return false;
@@ -172,9 +183,20 @@ export class Waker {
 
   /** Ask the loop to stop (as `Reactor.stop()` would) from another thread. */
   stopLoop(): boolean {
+    if (this.#disposed) return false;
     Atomics.store(this.#state, STOP, 1);
     return this.wake();
   }
+}
+
+/** What `onMessage()` and `onWake()` return: call it (or leave a `using` scope) to unsubscribe. */
+export type Unsubscribe = (() => void) & Disposable;
+
+function unsubscribe(remove: () => void): Unsubscribe {
+  const fn = (): void => {
+    remove();
+  };
+  return Object.assign(fn, { [Symbol.dispose]: fn });
 }
 
 /** Receives each value posted with `Waker.post()`, in order. */
@@ -216,14 +238,14 @@ export class WakeupChannel extends Source {
     return { eventfd: this.#eventfd.fd, shared: this.#shared };
   }
 
-  onMessage(handler: MessageHandler): () => void {
+  onMessage(handler: MessageHandler): Unsubscribe {
     this.#handlers.add(handler);
-    return () => this.#handlers.delete(handler);
+    return unsubscribe(() => this.#handlers.delete(handler));
   }
 
-  onWake(handler: () => void): () => void {
+  onWake(handler: () => void): Unsubscribe {
     this.#wakeHandlers.add(handler);
-    return () => this.#wakeHandlers.delete(handler);
+    return unsubscribe(() => this.#wakeHandlers.delete(handler));
   }
 
   /**

@@ -140,7 +140,7 @@ describe(`Reactor: fds, lifecycle, errors (${bindingName()})`, () => {
   });
 
   test('stop() ends run(); exit hooks run; the loop can run again', async () => {
-    using loop = new Reactor({ logger: quietLogger, keepAlive: true });
+    using loop = new Reactor({ logger: quietLogger, keepLoopAlive: true });
     const order: string[] = [];
     loop.onExit(() => order.push('exit'));
     loop.after(10, () => {
@@ -207,7 +207,7 @@ describe(`Reactor: fds, lifecycle, errors (${bindingName()})`, () => {
   });
 
   test('a callback deferred by a deferred callback runs on the next turn, with no fd event to wake the loop', async () => {
-    using loop = new Reactor({ logger: quietLogger, keepAlive: true });
+    using loop = new Reactor({ logger: quietLogger, keepLoopAlive: true });
     const order: string[] = [];
     const running = loop.run();
     // While nothing else happens: only the loop itself can ask for that turn.

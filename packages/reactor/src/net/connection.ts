@@ -302,10 +302,25 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#scheduleFlush();
   }
 
-  /** Close the fd now, dropping the queue; 'error' (if given) and 'close' follow. */
+  /**
+   * Close the fd now; 'error' (if given) and 'close' follow. As with
+   * net.Socket, whose writes try the kernel at once, bytes still queued are
+   * offered to the kernel once (one non-blocking write) before the close,
+   * so a reply written just before `destroy()` goes out if the socket buffer
+   * has room; the rest is dropped. After a failure (`error`) nothing is written.
+   */
   destroy(error?: Error): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
+    if (error === undefined && this.#queue.length > 0) {
+      try {
+        const batch = this.#queue.length > MAX_WRITEV_BUFFERS ? this.#queue.slice(0, MAX_WRITEV_BUFFERS) : this.#queue;
+        const n = batch.length === 1 ? this.socket.write(batch[0]!) : this.socket.writev(batch);
+        if (n !== null) this.bytesWritten += n;
+      } catch {
+        // The peer is gone: nothing more to save.
+      }
+    }
     this.#queue = [];
     this.#queuedBytes = 0;
     this.#idleTimer?.cancel();
