@@ -90,7 +90,6 @@ function validateTimerSlack(value: unknown): number {
   return ms;
 }
 
-function noop(): void {}
 
 let keepAliveWarned = false;
 
@@ -178,6 +177,10 @@ export class Reactor {
   #stopRequested = false;
   #stopError: unknown;
   #turnScheduled = false;
+  /** libuv reported the wake-up eventfd (attachToNodeLoop): the scheduled turn dispatches it. */
+  #wakeReady = false;
+  /** The scheduled turn also waits on the epoll set (an fd was ready, or timers or deferred work changed). */
+  #epollTurnWanted = false;
   /** Whether handlers run inside Node's loop now (the default run mode), where its queues are drained after each. */
   #drainAfterCallbacks = false;
   #poll: NodePollHandle | undefined;
@@ -395,8 +398,11 @@ export class Reactor {
     return new Promise<void>((resolve, reject) => {
       this.#settle = { resolve, reject };
       try {
-        this.#poll = watchReadable(this.#epoll.fd, () => this.#nodeTurn(undefined));
-        this.#wakeup.attachToNodeLoop(() => this.#nodeTurn(this.#wakeup));
+        this.#poll = watchReadable(this.#epoll.fd, () => this.#requestTurn());
+        this.#wakeup.attachToNodeLoop(() => {
+          this.#wakeReady = true;
+          this.#scheduleNodeTurn();
+        });
         this.#pollRef = true;
         this.#updatePollRef();
         this.#lastTurnEnd = performance.now();
@@ -546,21 +552,47 @@ export class Reactor {
     }
   }
 
-  /** Something changed outside a turn (a timer, a deferred callback): turn soon. */
+  /** Something changed outside a turn (a timer, a deferred callback), or libuv saw the epoll fd ready: turn soon. */
   #requestTurn(): void {
-    if (this.#dispatching || this.#turnScheduled) return;
-    if (this.#state !== 'running' || this.#mode !== 'node') return;
-    this.#turnScheduled = true;
-    setImmediate(() => {
-      this.#turnScheduled = false;
-      this.#nodeTurn(undefined);
-    });
+    if (this.#dispatching) return;
+    this.#epollTurnWanted = true;
+    this.#scheduleNodeTurn();
   }
 
   /**
-   * A turn in the default run mode, from a libuv callback: of the epoll set
-   * (`only` undefined), or of the one source libuv watches itself (the
-   * wake-up eventfd), which needs no epoll_wait.
+   * In the default run mode every turn runs from an immediate, never from
+   * the libuv poll callback that reported the fd: Node runs immediates
+   * inside a callback scope of its own, and what a turn runs of Node's queues
+   * (nextTicks, promise jobs) must run inside one. Run from the poll
+   * callback, a nextTick that made a native stream emit (a TLS socket over a
+   * reactor connection reaching EOF) aborted the process on Node's check that
+   * the async id stack unwound, whenever async_hooks were enabled (APM,
+   * AsyncLocalStorage on Node 20 and 22). The immediate runs in the same
+   * iteration of Node's loop, right after its poll phase.
+   */
+  #scheduleNodeTurn(): void {
+    if (this.#turnScheduled) return;
+    if (this.#state !== 'running' || this.#mode !== 'node') return;
+    this.#turnScheduled = true;
+    setImmediate(this.#immediateTurn);
+  }
+
+  readonly #immediateTurn = (): void => {
+    this.#turnScheduled = false;
+    if (this.#wakeReady) {
+      this.#wakeReady = false;
+      this.#nodeTurn(this.#wakeup);
+    }
+    if (this.#epollTurnWanted) {
+      this.#epollTurnWanted = false;
+      this.#nodeTurn(undefined);
+    }
+  };
+
+  /**
+   * A turn in the default run mode: of the epoll set (`only` undefined), or
+   * of the one source libuv watches itself (the wake-up eventfd), which
+   * needs no epoll_wait. Node runs its queues after the immediate it runs in.
    */
   #nodeTurn(only: Source | undefined): void {
     if (this.#state !== 'running' || this.#mode !== 'node') return;
@@ -571,16 +603,8 @@ export class Reactor {
       this.#stopError ??= error;
       this.#stopRequested = true;
     }
-    // Without a way to drain Node's queues here, a callback Node dispatches
-    // itself does it: an immediate runs in this same iteration of Node's loop.
-    if (drainNodeQueues === null) setImmediate(noop);
-    if (this.#stopRequested || !this.#alive()) {
-      this.#finish(this.#stopError);
-      // run()'s promise settled inside a libuv callback that Node 26 does not
-      // follow with its queues: run them now, so that `await loop.run()`
-      // continues at once instead of at Node's next unrelated callback.
-      drainNodeQueues?.();
-    } else {
+    if (this.#stopRequested || !this.#alive()) this.#finish(this.#stopError);
+    else {
       this.#updatePollRef();
       // Callbacks deferred by deferred callbacks wait for the next turn, and
       // no fd may ever wake us for them: ask Node for that turn.
