@@ -3,7 +3,7 @@
  * benchmarks/results.json (raw figures), benchmarks/RESULTS.md (tables,
  * ratios, goals) and benchmarks/charts/*.svg.
  *
- *   pnpm bench [--quick] [--only http,redis,timers,wakeup,ffi,idle] [--node PATH] [--force] [--report-only]
+ *   pnpm bench [--quick] [--only http,redis,timers,wakeup,chunks,ffi,idle] [--node PATH] [--force] [--report-only]
  *
  * --quick: every row, one short round (a smoke test, < 2 min), written to
  *   benchmarks/out/quick/ instead (git-ignored): it never replaces the full run's report.
@@ -29,6 +29,7 @@ import { parseArgs, SECTIONS, type Options, type Section } from './options';
 import { buildReport } from './report';
 import { disturbedOf } from './report-load';
 import type { Results } from './results';
+import { runChunks } from './run-chunks';
 import { runHttp } from './run-http';
 import { runRedis } from './run-redis';
 import { ROOT } from './servers';
@@ -97,7 +98,7 @@ async function measure(o: Options, node: string, version: string): Promise<Resul
     load: {},
   };
   const needed: Tool[] = [];
-  if (o.only.includes('http')) needed.push('wrk', 'gcc');
+  if (o.only.includes('http') || o.only.includes('chunks')) needed.push('wrk', 'gcc');
   if (o.only.includes('redis')) needed.push('redis-benchmark', 'redis-server');
   const tools = checkTools(needed, log);
   for (const status of Object.values(tools)) if (!status.available) log(`missing: ${status.reason}; its rows are skipped`);
@@ -129,6 +130,12 @@ async function runSection(section: Section, o: Options, node: string, tools: Ret
       const { section: s, commands } = await runRedis({ rounds: o.quick ? 1 : 3, requests: o.quick ? 5000 : 50000, pipelines: [1, 16], clients: 50, tools, node, log });
       results.redis = s;
       results.commands.redis = commands;
+      break;
+    }
+    case 'chunks': {
+      const { section: s, commands } = await runChunks({ rounds: o.quick ? 1 : 3, seconds: o.quick ? 1 : 4, warmupSeconds: 1, tools, node, log });
+      results.chunks = s;
+      results.commands.chunks = commands;
       break;
     }
     case 'timers':

@@ -52,7 +52,7 @@ async function idleCpu(settleSeconds: number, windowSeconds: number): Promise<{ 
 /** µs per turn of a loop that keeps waking itself, in the given run mode. */
 async function selfWakeTurn(mode: 'node' | 'blocking', turns: number): Promise<number> {
   const { Reactor } = await import('@reactor/reactor');
-  const loop = new Reactor({ keepAlive: true });
+  const loop = new Reactor({ keepLoopAlive: true });
   const waker = loop.waker();
   let n = 0;
   loop.onWake(() => {

@@ -1,6 +1,6 @@
 /** The command line of `pnpm bench`. */
 
-export const SECTIONS = ['http', 'redis', 'timers', 'wakeup', 'ffi', 'idle'] as const;
+export const SECTIONS = ['http', 'redis', 'timers', 'wakeup', 'chunks', 'ffi', 'idle'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface Options {

@@ -6,6 +6,7 @@ import { disturbedBanner, disturbedMark, loadSection } from './report-load';
 import { formatRatio, median, ratio, type Results } from './results';
 import { formatTimers } from './timers';
 import { formatWakeup } from './wakeup';
+import { formatChunks } from './run-chunks';
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a');
 
@@ -90,6 +91,7 @@ function sectionTables(r: Results): string[] {
   if (r.redis !== undefined) lines.push(...redisSection(r));
   if (r.timers !== undefined) lines.push(`## 3. Timers${disturbedMark(r, 'timers')}`, '', formatTimers(r.timers), '', '![Timers time](charts/timers.svg)', '', '![Timers memory](charts/timers-memory.svg)', '');
   if (r.wakeup !== undefined) lines.push(`## 4. Wake-ups${disturbedMark(r, 'wakeup')}`, '', formatWakeup(r.wakeup), '', '![Wake-ups](charts/wakeup.svg)', '');
+  if (r.chunks !== undefined) lines.push(`## 4b. Owned vs loaned chunks${disturbedMark(r, 'chunks')}`, '', formatChunks(r.chunks), '');
   if (r.ffi !== undefined) lines.push(...ffiSection(r));
   if (r.idle !== undefined) lines.push(`## 6. Idle cost and hand-off per turn${disturbedMark(r, 'idle')}`, '', formatIdle(r.idle), '', '![Turn cost](charts/idle.svg)', '');
   return lines;

@@ -53,8 +53,21 @@ export interface TimersSection {
 /** What wakeup.js --json prints. */
 export interface WakeupSection {
   wakes: number;
+  /** Wakes per paced measurement (older results have none). */
+  pacedWakes?: number;
   rounds: number;
   rows: Array<{ id: string; label: string; samples: Array<{ p50us: number; p99us: number; rttP50us: number; perSec: number }> }>;
+}
+
+/** The owned-vs-loaned chunks comparison (run-chunks.ts): rates per round, keyed by measure. */
+export interface ChunksSection {
+  seconds: number;
+  rounds: number;
+  connections: number;
+  /** Echo message sizes (bytes); the measures are `http` and `echo-<size>`. */
+  echoSizes: number[];
+  rows: Array<{ id: string; label: string; app: 'http' | 'echo'; binding: string; chunks: 'loan' | 'owned'; samples: Record<string, number[]> }>;
+  skipped: Skipped[];
 }
 
 /** What ffi-per-call.js --json prints. */
@@ -102,6 +115,7 @@ export interface Results {
   redis?: RedisSection;
   timers?: TimersSection;
   wakeup?: WakeupSection;
+  chunks?: ChunksSection;
   ffi?: FfiSection;
   idle?: IdleSection;
   /** The machine's load during each section, and whether it was disturbed (load.ts). */

@@ -23,14 +23,14 @@ export function rowsWithTools(rows: ServerRow[], client: Tool, tools: Partial<Re
  * from then on; a measurement that fails is logged under `section` and the
  * rounds go on.
  */
-export async function alternateRounds(
-  rows: ServerRow[],
+export async function alternateRounds<R extends ServerRow>(
+  rows: R[],
   rounds: number,
   skipped: Skipped[],
   section: string,
   node: string,
   log: (line: string) => void,
-  measure: (row: ServerRow, port: number, round: number) => Promise<void>,
+  measure: (row: R, port: number, round: number) => Promise<void>,
 ): Promise<void> {
   for (let round = 1; round <= rounds; round++) {
     for (const row of rows) {

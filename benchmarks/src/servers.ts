@@ -14,6 +14,8 @@ const EXAMPLE = join(ROOT, 'examples', 'dist', 'run.js');
 const PEERS = join(__dirname, 'peers');
 export const C_HTTP_SOURCE = join(ROOT, 'benchmarks', 'c', 'http-epoll.c');
 export const C_HTTP_BINARY = join(OUT_DIR, 'http-epoll');
+export const C_ECHO_LOAD_SOURCE = join(ROOT, 'benchmarks', 'c', 'echo-load.c');
+export const C_ECHO_LOAD_BINARY = join(OUT_DIR, 'echo-load');
 
 export interface ServerRow {
   id: string;
@@ -47,6 +49,12 @@ export const HTTP_ROWS: ServerRow[] = [
     label: 'node:http',
     needs: [],
     spec: (port, node) => ({ command: node, args: [join(PEERS, 'node-http.js'), String(port)], ready: LISTENING }),
+  },
+  {
+    id: 'node-http-reactor',
+    label: 'node:http fed by reactor connections (koffi, toDuplex)',
+    needs: [],
+    spec: (port, node) => ({ command: node, args: [join(PEERS, 'node-http-reactor.js'), String(port)], env: { REACTOR_FFI: 'koffi' }, ready: LISTENING }),
   },
   {
     id: 'node-net',
@@ -87,3 +95,22 @@ export function commandLine(row: ServerRow, port: number, node = process.execPat
   const args = spec.args.map((a) => (a.startsWith(ROOT) ? a.slice(ROOT.length + 1) : a)).map((a) => (a === '' ? "''" : a));
   return `${env}${cmd} ${args.join(' ')}`;
 }
+
+/**
+ * The owned-vs-loaned chunks comparison: the http and echo examples with
+ * `loanChunks` (what they use) and with Node's default, a Buffer per read
+ * (`--owned-chunks`), under each binding, in the default run mode.
+ */
+export const CHUNK_ROWS: Array<ServerRow & { app: 'http' | 'echo'; binding: 'ffi-rs' | 'koffi'; chunks: 'loan' | 'owned' }> = (['http', 'echo'] as const).flatMap((app) =>
+  (['ffi-rs', 'koffi'] as const).flatMap((binding) =>
+    (['loan', 'owned'] as const).map((chunks) => ({
+      id: `${app}-${binding}-${chunks}`,
+      label: `${app}, ${binding}, ${chunks === 'loan' ? 'loaned chunks' : 'owned chunks (the default)'}`,
+      app,
+      binding,
+      chunks,
+      needs: [app === 'http' ? 'wrk' : 'gcc'] as Tool[],
+      spec: example(app, binding, [...(app === 'http' ? ['--mode', 'node'] : []), ...(chunks === 'owned' ? ['--owned-chunks'] : [])]),
+    })),
+  ),
+);

@@ -1,8 +1,8 @@
 /**
  * One million timers: scheduled with delays spread over 0-1000 ms, 10%
  * cancelled, the rest fired. The reactor (one timerfd, indexed heap) under
- * each binding vs Node's setTimeout, each in a fresh process, alternating
- * rounds. Wall time, CPU time and peak RSS (the kernel's high-water mark).
+ * each binding, at its default slack (1 ms) and exact, vs Node's setTimeout,
+ * each in a fresh process, alternating rounds. Wall time, CPU time and peak RSS (the kernel's high-water mark).
  *
  *   node benchmarks/dist/timers.js [--quick] [--count N] [--json]
  *
@@ -13,8 +13,8 @@ import { median, type TimersSection } from './results';
 
 type Sample = TimersSection['rows'][number]['samples'][number];
 
-/** `reactor-slack`: the reactor with `timerSlackMs: 1`, the granularity of Node's own timers. */
-type Kind = 'reactor' | 'reactor-slack' | 'node';
+/** `reactor`: the default (`timerSlackMs` 1, the granularity of Node's own timers); `reactor-exact`: `timerSlackMs: 0`. */
+type Kind = 'reactor' | 'reactor-exact' | 'node';
 
 async function child(kind: Kind, count: number): Promise<Sample> {
   const delays = new Float64Array(count);
@@ -22,7 +22,7 @@ async function child(kind: Kind, count: number): Promise<Sample> {
   let fired = 0;
   // Load and construct before the clock starts: module loading is not timer cost.
   const { Reactor } = await import('@reactor/reactor');
-  const loop = new Reactor(kind === 'reactor-slack' ? { timerSlackMs: 1 } : {});
+  const loop = new Reactor(kind === 'reactor-exact' ? { timerSlackMs: 0 } : {});
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let scheduleMs: number;
@@ -52,8 +52,8 @@ async function child(kind: Kind, count: number): Promise<Sample> {
 const ROWS = [
   { id: 'reactor-ffi-rs', label: 'reactor (ffi-rs)', kind: 'reactor', binding: 'ffi-rs' },
   { id: 'reactor-koffi', label: 'reactor (koffi)', kind: 'reactor', binding: 'koffi' },
-  { id: 'reactor-ffi-rs-slack', label: 'reactor (ffi-rs, timerSlackMs 1)', kind: 'reactor-slack', binding: 'ffi-rs' },
-  { id: 'reactor-koffi-slack', label: 'reactor (koffi, timerSlackMs 1)', kind: 'reactor-slack', binding: 'koffi' },
+  { id: 'reactor-ffi-rs-exact', label: 'reactor (ffi-rs, exact: timerSlackMs 0)', kind: 'reactor-exact', binding: 'ffi-rs' },
+  { id: 'reactor-koffi-exact', label: 'reactor (koffi, exact: timerSlackMs 0)', kind: 'reactor-exact', binding: 'koffi' },
   { id: 'node', label: 'Node setTimeout', kind: 'node', binding: 'ffi-rs' },
 ] as const;
 

@@ -31,7 +31,7 @@ function worker({ handle, state, rounds }: Shared): void {
 export async function main(args: string[]): Promise<number> {
   const rounds = args[0] === undefined ? 5 : Number(args[0]);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`rounds must be an integer >= 1; got ${args[0]}`);
-  const loop = new Reactor({ keepAlive: true });
+  const loop = new Reactor({ keepLoopAlive: true });
   const state = new SharedArrayBuffer(8);
   const shared = new Int32Array(state);
   let seenVersion = 0;

@@ -78,7 +78,7 @@ export async function main(args: string[]): Promise<number> {
   // level, so a reload sets it once, on the root.
   const root = createLogger(config.logLevel);
   const logger = root.child({ component: 'main' });
-  const loop = new Reactor({ logger: root, keepAlive: true });
+  const loop = new Reactor({ logger: root, keepLoopAlive: true });
   const startedAt = performance.now();
   let reloads = 0;
   let heartbeats = 0;

@@ -277,8 +277,8 @@ describe(`faults (${bindingName()}, ${SHORT ? 'short' : 'full'} scale)`, () => {
     const rounds = scale(200, 30);
     const perRound = 256;
     const fdsBefore = fdCount();
-    // keepAlive: between rounds nothing is registered, and run() must not settle.
-    using loop = new Reactor({ logger: quiet, onError: 'stop', keepAlive: true });
+    // keepLoopAlive: between rounds nothing is registered, and run() must not settle.
+    using loop = new Reactor({ logger: quiet, onError: 'stop', keepLoopAlive: true });
     let stale = 0;
     let calls = 0;
     let removedByOther = 0;

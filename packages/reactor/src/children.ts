@@ -139,4 +139,9 @@ export class ChildWatch extends Source {
   dispose(): void {
     this.remove();
   }
+
+  /** `remove()` (for `using`). */
+  [Symbol.dispose](): void {
+    this.remove();
+  }
 }

@@ -20,7 +20,7 @@ export type { SignalHandler } from './signals';
 export { ChildWatch } from './children';
 export type { ChildExit, ChildHandler } from './children';
 export { Waker } from './wakeup';
-export type { WakeupHandle, MessageHandler } from './wakeup';
+export type { WakeupHandle, MessageHandler, Unsubscribe } from './wakeup';
 export type { ReactorStats } from './stats';
 export type { SourceContext, SourceKind, SourceOptions, RateLimit } from './source';
 export type { SourceStats } from './stats';
@@ -40,7 +40,7 @@ export type { ListenOptions, ListenTcpOptions, ListenUnixOptions, ListenerEvents
 export { connect } from './net/connect';
 export type { ConnectOptions, ConnectTcpOptions, ConnectUnixOptions } from './net/connect';
 export { UdpSocket } from './net/udp';
-export type { UdpBindOptions, UdpEvents } from './net/udp';
+export type { UdpBindOptions, UdpEvents, UdpSendCallback } from './net/udp';
 export { toDuplex } from './net/duplex';
 export type { ConnectionDuplex, DuplexSocketMembers } from './net/duplex';
 export { Cluster } from './net/cluster';

@@ -1,24 +1,21 @@
 /**
- * Running Node's nextTick and microtask queues from inside a callback that
- * Node did not dispatch itself.
+ * Running Node's nextTick and microtask queues between two handlers of one
+ * turn.
  *
- * In the default run mode, a turn of the reactor runs inside a libuv poll
- * callback (node-poll.ts). Node drains its queues after the callbacks it
- * dispatches through its own machinery (timers, immediates, I/O of its
- * handles), but not necessarily after a foreign handle's callback: on Node
- * 26 a promise continuation queued by a handler waited until some unrelated
- * Node callback ran, up to a second later (on 20, 22 and 24 it ran soon
- * after). So the loop drains the queues itself after each handler, as Node
- * does between two timers or two I/O callbacks: a handler's `await`
+ * In the default run mode a turn of the reactor runs from an immediate
+ * (reactor.ts, #scheduleNodeTurn): Node runs its queues when that immediate
+ * returns, as after every callback it dispatches. Between the handlers of one
+ * turn it would not, so the loop drains them itself after each handler, as
+ * Node does between two of its timers or two immediates: a handler's `await`
  * continues before the next event is dispatched. See docs/node-integration.md.
  *
  * `process._tickCallback` is Node's own "run the nextTick queue, then the
- * microtasks" (runNextTicks in lib/internal/process/task_queues.js), kept for
- * compatibility through Node 26 (DEP0134, a documentation-only deprecation;
- * under --pending-deprecation it is wrapped to warn, which is silenced
- * here). Where it is gone, `drainNodeQueues` is null and the loop hands each
- * turn's end to a setImmediate instead (Node drains after it): the queues
- * then run once per turn rather than after each handler.
+ * microtasks" (runNextTicks in lib/internal/process/task_queues.js, what
+ * processImmediate calls between immediates), kept for compatibility through
+ * Node 26 (DEP0134, a documentation-only deprecation; under
+ * --pending-deprecation it is wrapped to warn, which is silenced here).
+ * Where it is gone, `drainNodeQueues` is null and the queues run once per
+ * turn, when the turn's immediate returns.
  */
 
 type Drain = () => void;

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';
-import { Epoll, InvalidArgTypeError, InvalidArgValueError, InvalidStateError, OutOfRangeError, type FdLike } from '@reactor/fds';
+import { Epoll, EPOLLIN, InvalidArgTypeError, InvalidArgValueError, InvalidStateError, OutOfRangeError, type FdLike } from '@reactor/fds';
 import { describeValue, validateBoolean, validateFunction, validateInteger, validateNonNegative, validateOptions } from '@reactor/fds/internal';
 import { ChildWatch, type ChildHandler } from './children';
 import { IoWatch, type IoHandler, type WatchOptions } from './io-watch';
@@ -15,9 +15,9 @@ import { PathWatch, type PathHandler, type PathWatchOptions } from './path-watch
 import { MemoryPressure, type MemoryPressureHandler, type MemoryPressureOptions } from './memory-pressure';
 import { emptyStats, type ReactorStats } from './stats';
 import { ReactorClosedError, ReactorError } from './errors';
-import { Timer, TimerQueue, type SleepOptions, type TimerCallback, type TimerClock, type TimerOptions } from './timers';
+import { Timer, TimerQueue, validateTimerOptions, type SleepOptions, type TimerCallback, type TimerClock, type TimerOptions } from './timers';
 import { sleepOn } from './sleep';
-import { Waker, WakeupChannel, type MessageHandler, type WakeupHandle } from './wakeup';
+import { Waker, WakeupChannel, type MessageHandler, type Unsubscribe, type WakeupHandle } from './wakeup';
 
 /** Receives a handler's exception and which source threw (`onError` as a function). */
 export type ErrorHook = (error: unknown, context: SourceContext) => void;
@@ -38,7 +38,17 @@ export interface ReactorOptions {
    * or a function that receives it.
    */
   onError?: 'log' | 'stop' | ErrorHook;
-  /** Keep running with nothing referenced, until `stop()` (default false). */
+  /**
+   * Keep the loop running with nothing referenced, until `stop()` (default
+   * false): for a loop fed only by other threads or by sources added later.
+   * (Not TCP keep-alive: that is `conn.setKeepAlive()`.)
+   */
+  keepLoopAlive?: boolean;
+  /**
+   * @deprecated The old name of `keepLoopAlive`, which every Node user reads
+   * as SO_KEEPALIVE. Still honoured; the first use emits a DeprecationWarning
+   * (code REACTOR_DEP0001).
+   */
   keepAlive?: boolean;
   /** Events fetched per epoll_wait (default 1024). */
   maxEvents?: number;
@@ -46,11 +56,14 @@ export interface ReactorOptions {
   wakeupRingBytes?: number;
   /**
    * How late (ms) a timer may fire so that timers due close together share
-   * one timerfd arming, as sd-event's accuracy or the kernel's timer slack
-   * (default 0: every deadline is armed exactly). The timerfd is armed at
-   * the next multiple of the slack; a timer never fires early. 1 gives the
-   * granularity of Node's own timers, and many timers cheaper: each arming
-   * for a deadline microseconds away costs 4-25 µs in the kernel.
+   * one timerfd arming, as sd-event's accuracy or the kernel's timer slack.
+   * Deadlines are rounded up to the next multiple of the slack; a timer never
+   * fires early, and timers due in the same slot fire in the order they were
+   * scheduled. The default, 1, is the granularity of Node's own timers, and
+   * what makes a million timers as cheap as `setTimeout`: each arming for a
+   * deadline microseconds away costs 4-25 µs in the kernel. 0 makes every
+   * timer exact: armed for its own deadline, to the nanosecond, and fired in
+   * exact deadline order.
    */
   timerSlackMs?: number;
 }
@@ -69,6 +82,9 @@ export interface ReactorOptions {
  */
 const WORKER_MAX_WAIT_MS = 1000;
 
+/** Node's own timer granularity (see ReactorOptions.timerSlackMs). */
+const DEFAULT_TIMER_SLACK_MS = 1;
+
 /** `options.timerSlackMs`: a number of ms in [0, 60000]. */
 function validateTimerSlack(value: unknown): number {
   const ms = validateNonNegative(value, 'options.timerSlackMs');
@@ -76,7 +92,22 @@ function validateTimerSlack(value: unknown): number {
   return ms;
 }
 
-function noop(): void {}
+
+let keepAliveWarned = false;
+
+/** `options.keepLoopAlive`, or its deprecated name `keepAlive` (warned about once per process). */
+function keepLoopAliveOption(opts: ReactorOptions): boolean {
+  if (opts.keepAlive !== undefined) {
+    validateBoolean(opts.keepAlive, 'options.keepAlive');
+    if (opts.keepLoopAlive !== undefined) throw new InvalidArgValueError('options.keepAlive is the deprecated name of options.keepLoopAlive: give only keepLoopAlive');
+    if (!keepAliveWarned) {
+      keepAliveWarned = true;
+      process.emitWarning('new Reactor({ keepAlive }) is deprecated: it means "keep the loop running", not TCP keep-alive; use keepLoopAlive', { type: 'DeprecationWarning', code: 'REACTOR_DEP0001' });
+    }
+    return opts.keepAlive;
+  }
+  return opts.keepLoopAlive === undefined ? false : validateBoolean(opts.keepLoopAlive, 'options.keepLoopAlive');
+}
 
 /**
  * Signals reach a loop through Node's loop on the main thread (signal-router.ts),
@@ -158,6 +189,10 @@ export class Reactor {
   #stopRequested = false;
   #stopError: unknown;
   #turnScheduled = false;
+  /** libuv reported the wake-up eventfd (attachToNodeLoop): the scheduled turn dispatches it. */
+  #wakeReady = false;
+  /** The scheduled turn also waits on the epoll set (an fd was ready, or timers or deferred work changed). */
+  #epollTurnWanted = false;
   /** Whether handlers run inside Node's loop now (the default run mode), where its queues are drained after each. */
   #drainAfterCallbacks = false;
   #poll: NodePollHandle | undefined;
@@ -180,10 +215,10 @@ export class Reactor {
       throw new InvalidArgValueError(`options.onError must be 'log', 'stop' or a function; got ${describeValue(onError)}`);
     }
     this.#onError = onError;
-    this.#keepAlive = opts.keepAlive === true;
+    this.#keepAlive = keepLoopAliveOption(opts);
     const maxEvents = opts.maxEvents === undefined ? 1024 : validateInteger(opts.maxEvents, 'options.maxEvents', 1, 65536);
     const ringBytes = opts.wakeupRingBytes === undefined ? 1 << 20 : validateInteger(opts.wakeupRingBytes, 'options.wakeupRingBytes', 64, 1 << 30);
-    this.#timerSlackMs = opts.timerSlackMs === undefined ? 0 : validateTimerSlack(opts.timerSlackMs);
+    this.#timerSlackMs = opts.timerSlackMs === undefined ? DEFAULT_TIMER_SLACK_MS : validateTimerSlack(opts.timerSlackMs);
     this.#epoll = new Epoll({ maxEvents });
     this.#registry = new Registry(this.#epoll);
     this.#targets = this.#registry.sources;
@@ -320,7 +355,7 @@ export class Reactor {
     if (typeof epochMs !== 'number' || !Number.isFinite(epochMs)) throw new InvalidArgTypeError('when must be a valid Date or a finite number of epoch milliseconds');
     // Checked as after() checks its options: a number or { ref: 'no' } is refused, not read as the defaults.
     const opts = options === undefined ? NO_TIMER_OPTIONS : validateOptions<Omit<TimerOptions, 'clock'>>(options);
-    if (opts.ref !== undefined) validateBoolean(opts.ref, 'options.ref');
+    validateTimerOptions(opts);
     const queue = this.#timerQueue({ clock: 'realtime' });
     return queue.create(callback, 0, 0, epochMs, opts, false);
   }
@@ -331,7 +366,10 @@ export class Reactor {
    * `process.on` listeners and child_process still see every signal they
    * would see without the loop, and when the last handler goes, the
    * disposition in force before the first comes back (docs/signals.md).
-   * While a loop handles a signal, that signal does not kill the process.
+   * While a loop handles a signal, that signal does not kill the process;
+   * for a loop on a worker thread, only from when `subscription.ready`
+   * settles (a signal before that is handled as if the loop did not exist:
+   * SIGTERM would still end the process).
    *
    * Signals reach loops through Node's own loop on the main thread: a loop
    * running with `runBlocking()` on the main thread cannot handle signals
@@ -352,7 +390,7 @@ export class Reactor {
   }
 
   /** Receive the values other threads `post()` through a Waker; returns an unsubscribe function. */
-  onMessage(handler: MessageHandler): () => void {
+  onMessage(handler: MessageHandler): Unsubscribe {
     validateFunction(handler, 'handler');
     return this.#wakeup.onMessage(handler);
   }
@@ -361,7 +399,7 @@ export class Reactor {
    * Call `handler` on each turn woken through the loop's eventfd (after the
    * messages of that turn); many wakes before a turn make one call.
    */
-  onWake(handler: () => void): () => void {
+  onWake(handler: () => void): Unsubscribe {
     validateFunction(handler, 'handler');
     return this.#wakeup.onWake(handler);
   }
@@ -419,7 +457,11 @@ export class Reactor {
     return new Promise<void>((resolve, reject) => {
       this.#settle = { resolve, reject };
       try {
-        this.#poll = watchReadable(this.#epoll.fd, () => this.#nodeTurn());
+        this.#poll = watchReadable(this.#epoll.fd, () => this.#requestTurn());
+        this.#wakeup.attachToNodeLoop(() => {
+          this.#wakeReady = true;
+          this.#scheduleNodeTurn();
+        });
         this.#pollRef = true;
         this.#updatePollRef();
         this.#lastTurnEnd = performance.now();
@@ -486,6 +528,16 @@ export class Reactor {
     this.close();
   }
 
+  /**
+   * `close()`, for `await using` beside other async disposables; resolves
+   * once the promises the close settled (a pending `connect()` or `sleep()`,
+   * a listener's `closeAndWait()`) have had their handlers run.
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
   /** A copy of the loop's counters. */
   stats(): ReactorStats {
     return { ...this.#counters, refs: this.#refs };
@@ -515,6 +567,7 @@ export class Reactor {
     if (this.#poll !== undefined) {
       this.#poll.close();
       this.#poll = undefined;
+      this.#wakeup.detachFromNodeLoop();
     }
     this.#notifyMode(undefined);
     for (const hook of this.#exitHooks) {
@@ -570,28 +623,57 @@ export class Reactor {
     }
   }
 
-  /** Something changed outside a turn (a timer, a deferred callback): turn soon. */
+  /** Something changed outside a turn (a timer, a deferred callback), or libuv saw the epoll fd ready: turn soon. */
   #requestTurn(): void {
-    if (this.#dispatching || this.#turnScheduled) return;
-    if (this.#state !== 'running' || this.#mode !== 'node') return;
-    this.#turnScheduled = true;
-    setImmediate(() => {
-      this.#turnScheduled = false;
-      this.#nodeTurn();
-    });
+    if (this.#dispatching) return;
+    this.#epollTurnWanted = true;
+    this.#scheduleNodeTurn();
   }
 
-  #nodeTurn(): void {
+  /**
+   * In the default run mode every turn runs from an immediate, never from
+   * the libuv poll callback that reported the fd: Node runs immediates
+   * inside a callback scope of its own, and what a turn runs of Node's queues
+   * (nextTicks, promise jobs) must run inside one. Run from the poll
+   * callback, a nextTick that made a native stream emit (a TLS socket over a
+   * reactor connection reaching EOF) aborted the process on Node's check that
+   * the async id stack unwound, whenever async_hooks were enabled (APM,
+   * AsyncLocalStorage on Node 20 and 22). The immediate runs in the same
+   * iteration of Node's loop, right after its poll phase.
+   */
+  #scheduleNodeTurn(): void {
+    if (this.#turnScheduled) return;
+    if (this.#state !== 'running' || this.#mode !== 'node') return;
+    this.#turnScheduled = true;
+    setImmediate(this.#immediateTurn);
+  }
+
+  readonly #immediateTurn = (): void => {
+    this.#turnScheduled = false;
+    if (this.#wakeReady) {
+      this.#wakeReady = false;
+      this.#nodeTurn(this.#wakeup);
+    }
+    if (this.#epollTurnWanted) {
+      this.#epollTurnWanted = false;
+      this.#nodeTurn(undefined);
+    }
+  };
+
+  /**
+   * A turn in the default run mode: of the epoll set (`only` undefined), or
+   * of the one source libuv watches itself (the wake-up eventfd), which
+   * needs no epoll_wait. Node runs its queues after the immediate it runs in.
+   */
+  #nodeTurn(only: Source | undefined): void {
     if (this.#state !== 'running' || this.#mode !== 'node') return;
     try {
-      this.#turn(0);
+      if (only === undefined) this.#turn(0);
+      else this.#turnOf(only);
     } catch (error) {
       this.#stopError ??= error;
       this.#stopRequested = true;
     }
-    // Without a way to drain Node's queues here, a callback Node dispatches
-    // itself does it: an immediate runs in this same iteration of Node's loop.
-    if (drainNodeQueues === null) setImmediate(noop);
     if (this.#stopRequested || !this.#alive()) this.#finish(this.#stopError);
     else {
       this.#updatePollRef();
@@ -683,6 +765,24 @@ export class Reactor {
     }
   }
 
+  /** A turn with one ready source that libuv reported: dispatch, deferred callbacks, timers — as #turn without the wait. */
+  #turnOf(source: Source): void {
+    const counters = this.#counters;
+    const dispatchStart = performance.now();
+    counters.waitMs += dispatchStart - this.#lastTurnEnd;
+    counters.turns++;
+    this.#dispatching = true;
+    try {
+      this.#dispatchOne(source, EPOLLIN);
+      this.#runDeferred();
+    } finally {
+      this.#dispatching = false;
+    }
+    if (this.#state !== 'closed') for (const queue of this.#timerQueues.values()) queue.flush();
+    this.#lastTurnEnd = performance.now();
+    counters.dispatchMs += this.#lastTurnEnd - dispatchStart;
+  }
+
   #runDeferred(): void {
     // Callbacks deferred by deferred callbacks run on the next turn, so a
     // callback that re-defers itself cannot starve the fds.
@@ -726,7 +826,7 @@ export class Reactor {
       if (queue !== undefined) return queue;
     }
     const opts = validateOptions<TimerOptions>(options);
-    if (opts.ref !== undefined) validateBoolean(opts.ref, 'options.ref');
+    validateTimerOptions(opts);
     const clock = opts.clock ?? 'monotonic';
     if (clock !== 'monotonic' && clock !== 'realtime' && clock !== 'boottime') {
       throw new OutOfRangeError(`options.clock must be 'monotonic', 'realtime' or 'boottime'; got ${describeValue(clock)}`);

@@ -75,6 +75,11 @@ export class SignalSubscription extends Source {
   dispose(): void {
     this.remove();
   }
+
+  /** `remove()` (for `using`). */
+  [Symbol.dispose](): void {
+    this.remove();
+  }
 }
 
 /** Signals that cannot be handled: SIGKILL and SIGSTOP by the kernel's rule. */

@@ -59,6 +59,21 @@ export interface SourceContext {
   description?: string;
 }
 
+const REF = 1;
+const ACTIVE = 2;
+const COUNTED = 4;
+
+/** A source's priority and rate-limit state (see Source#tuning). */
+interface Tuning {
+  priority: number;
+  rateLimit: RateLimit | undefined;
+  /** Start of the current rate-limit window (performance.now() ms); 0: no window open. */
+  windowStart: number;
+  windowCount: number;
+  pauses: number;
+  resume: { cancel(): void } | undefined;
+}
+
 /**
  * What every kind of source is, as sd-event's `sd_event_source` or libuv's
  * `uv_handle_t`: a kind, a description, whether it is active, whether it
@@ -84,52 +99,46 @@ export abstract class Source {
   registeredEvents = 0;
   /** @internal dispatches so far (the loop counts them) */
   dispatches = 0;
-  #ref: boolean;
-  #active = false;
-  #counted = false;
-  #priority = 0;
-  #rateLimit: RateLimit | undefined;
-  /** Start of the current rate-limit window (performance.now() ms); 0: no window open. */
-  #windowStart = 0;
-  #windowCount = 0;
-  #pauses = 0;
-  #resume: { cancel(): void } | undefined;
+  /** REF | ACTIVE | COUNTED in one small integer: a source per timer makes each field count at a million timers. */
+  #flags: number;
+  /** Priority and rate limit, made when first set: most sources (a million timers) have neither. */
+  #tuning: Tuning | undefined;
 
   /** Sources are made by the loop's methods (`watch`, `after`, `onSignal` …). */
   protected constructor(core: LoopCore, kind: SourceKind, description: string | undefined, ref: boolean) {
     this.core = core;
     this.kind = kind;
     this.description = description;
-    this.#ref = ref;
+    this.#flags = ref ? REF : 0;
   }
 
   /** Whether the source is live: registered, pending, awaited. */
   get active(): boolean {
-    return this.#active;
+    return (this.#flags & ACTIVE) !== 0;
   }
 
   /** Keep the loop alive while this source is active (the default). */
   ref(): this {
-    this.#ref = true;
+    this.#flags |= REF;
     this.#syncRef();
     return this;
   }
 
   /** Do not keep the loop alive for this source. */
   unref(): this {
-    this.#ref = false;
+    this.#flags &= ~REF;
     this.#syncRef();
     return this;
   }
 
   /** Whether this source keeps the loop alive while active. */
   hasRef(): boolean {
-    return this.#ref;
+    return (this.#flags & REF) !== 0;
   }
 
   /** Dispatch order within a batch: lower runs first, ties in arrival order (default 0). */
   get priority(): number {
-    return this.#priority;
+    return this.#tuning?.priority ?? 0;
   }
 
   /** Set the dispatch order within a batch (as `setPriority`). */
@@ -139,14 +148,16 @@ export abstract class Source {
 
   /** Set `priority` (any safe integer; lower runs first within a batch). */
   setPriority(priority: number): this {
-    this.#priority = validatePriority(priority, 'priority');
-    if (priority !== 0) this.core.usePriorities();
+    const checked = validatePriority(priority, 'priority');
+    if (checked !== 0 || this.#tuning !== undefined) this.#tune().priority = checked;
+    if (checked !== 0) this.core.usePriorities();
     return this;
   }
 
   /** The rate limit in force, if any. */
   get rateLimit(): RateLimit | undefined {
-    return this.#rateLimit === undefined ? undefined : { ...this.#rateLimit };
+    const limit = this.#tuning?.rateLimit;
+    return limit === undefined ? undefined : { ...limit };
   }
 
   /**
@@ -163,21 +174,27 @@ export abstract class Source {
     if (checked !== undefined && !this.rateLimitable) {
       throw new ReactorError('ERR_REACTOR_RATELIMIT_UNSUPPORTED', `a ${this.kind} source cannot be rate-limited: only sources driven by their own fd can (watch, watchPath, memoryPressure)`);
     }
-    this.#rateLimit = checked;
-    this.#windowStart = 0;
-    this.#windowCount = 0;
-    if (this.#resume !== undefined) this.#endPause();
+    if (checked === undefined && this.#tuning === undefined) return this;
+    const tuning = this.#tune();
+    tuning.rateLimit = checked;
+    tuning.windowStart = 0;
+    tuning.windowCount = 0;
+    if (tuning.resume !== undefined) this.#endPause();
     return this;
   }
 
   /** Whether the source is paused by its rate limit now. */
   get rateLimited(): boolean {
-    return this.#resume !== undefined;
+    return this.#tuning?.resume !== undefined;
   }
 
   /** This source's counters: dispatches and rate-limit pauses. */
   stats(): SourceStats {
-    return { dispatches: this.dispatches, rateLimitPauses: this.#pauses, rateLimited: this.#resume !== undefined };
+    return { dispatches: this.dispatches, rateLimitPauses: this.#tuning?.pauses ?? 0, rateLimited: this.rateLimited };
+  }
+
+  #tune(): Tuning {
+    return (this.#tuning ??= { priority: 0, rateLimit: undefined, windowStart: 0, windowCount: 0, pauses: 0, resume: undefined });
   }
 
   /** Whether `setRateLimit` applies: true for the sources driven by their own fd. */
@@ -191,43 +208,46 @@ export abstract class Source {
    * window (sd-event's ratelimit_below()).
    */
   admit(): boolean {
-    const limit = this.#rateLimit;
+    const tuning = this.#tuning;
+    const limit = tuning?.rateLimit;
     if (limit === undefined) return true;
-    if (this.#resume !== undefined) return false; // an event fetched before the pause took effect
+    if (tuning!.resume !== undefined) return false; // an event fetched before the pause took effect
     const now = performance.now();
-    if (this.#windowStart === 0 || now - this.#windowStart >= limit.intervalMs) {
-      this.#windowStart = now;
-      this.#windowCount = 1;
+    if (tuning!.windowStart === 0 || now - tuning!.windowStart >= limit.intervalMs) {
+      tuning!.windowStart = now;
+      tuning!.windowCount = 1;
       return true;
     }
-    if (this.#windowCount < limit.burst) {
-      this.#windowCount++;
+    if (tuning!.windowCount < limit.burst) {
+      tuning!.windowCount++;
       return true;
     }
-    this.#pauses++;
+    tuning!.pauses++;
     this.core.counters.rateLimitPauses++;
     this.pauseEvents();
-    const resume = this.core.later(Math.max(0, this.#windowStart + limit.intervalMs - now), () => {
-      if (this.#resume === resume) this.#endPause();
+    const resume = this.core.later(Math.max(0, tuning!.windowStart + limit.intervalMs - now), () => {
+      if (tuning!.resume === resume) this.#endPause();
     });
-    this.#resume = resume;
+    tuning!.resume = resume;
     this.core.logger.debug({ ...this.context(), ...limit }, 'source rate-limited: paused until its interval ends');
     return false;
   }
 
   /** @internal the source left the loop: a pending resume has nothing to resume */
   cancelPause(): void {
-    const resume = this.#resume;
+    const tuning = this.#tuning;
+    const resume = tuning?.resume;
     if (resume === undefined) return;
-    this.#resume = undefined;
+    tuning!.resume = undefined;
     resume.cancel();
   }
 
   #endPause(): void {
     this.cancelPause();
     // As sd-event leaving the rate limit: a fresh window starts with the next dispatch.
-    this.#windowStart = 0;
-    this.#windowCount = 0;
+    const tuning = this.#tuning!;
+    tuning.windowStart = 0;
+    tuning.windowCount = 0;
     if (this.token !== 0) this.resumeEvents();
   }
 
@@ -257,14 +277,15 @@ export abstract class Source {
 
   /** @internal the subclass says when it becomes live or stops being live */
   protected setActive(active: boolean): void {
-    this.#active = active;
+    this.#flags = active ? this.#flags | ACTIVE : this.#flags & ~ACTIVE;
     this.#syncRef();
   }
 
   #syncRef(): void {
-    const counted = this.#active && this.#ref;
-    if (counted !== this.#counted) {
-      this.#counted = counted;
+    const flags = this.#flags;
+    const counted = (flags & (ACTIVE | REF)) === (ACTIVE | REF);
+    if (counted !== ((flags & COUNTED) !== 0)) {
+      this.#flags = counted ? flags | COUNTED : flags & ~COUNTED;
       this.core.addRefs(counted ? 1 : -1);
     }
   }

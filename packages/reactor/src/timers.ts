@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { clockNow, EPOLLIN, InvalidStateError, SystemError, TimerFd } from '@reactor/fds';
-import { ECANCELED, validateFunction } from '@reactor/fds/internal';
+import { ECANCELED, validateBoolean, validateFunction } from '@reactor/fds/internal';
 import { TimerHeap, type HeapEntry } from './timer-heap';
-import { ReactorClosedError } from './errors';
+import { ReactorClosedError, validateSignal } from './errors';
 import { Source, type LoopCore } from './source';
 
 /**
@@ -23,6 +23,24 @@ export interface TimerOptions {
   ref?: boolean;
   /** Order among timers and other sources due in the same batch: lower first (default 0). */
   priority?: number;
+  /**
+   * Aborting it cancels the timer (an interval too); a signal already
+   * aborted gives a timer that never fires. A refresh() after the abort
+   * does not bring it back.
+   */
+  signal?: AbortSignal;
+  /**
+   * Called once if `Reactor.close()` finds the timer pending (the timer is
+   * cancelled): for a promise or a caller that waits on the timer.
+   */
+  onLoopClose?: () => void;
+}
+
+/** @internal The options every timer takes (`ref`, `signal`, `onLoopClose`), checked: a wrong type is refused, not read as the default. */
+export function validateTimerOptions(options: Omit<TimerOptions, 'clock'>): void {
+  if (options.ref !== undefined) validateBoolean(options.ref, 'options.ref');
+  if (options.signal !== undefined) validateSignal(options.signal, 'options.signal');
+  if (options.onLoopClose !== undefined) validateFunction(options.onLoopClose, 'options.onLoopClose');
 }
 
 /** The furthest the timerfd is armed at once: 2^62 ns, ~146 years (the kernel's limit is 2^63-1). */
@@ -56,7 +74,7 @@ export interface SleepOptions {
  * ```
  */
 export class Timer extends Source {
-  /** @internal the deadline (ms on the queue's clock) */
+  /** @internal the deadline in the queue's ticks (see TimerQueue) */
   due = 0;
   /** @internal scheduling order: breaks ties between equal deadlines */
   seq = 0;
@@ -70,24 +88,36 @@ export class Timer extends Source {
   readonly delayMs: number;
   /** The repeat interval (ms); 0 for one-shot timers. */
   readonly intervalMs: number;
-  /** @internal the bucket key: the duration for relative timers, undefined for `at()` */
-  readonly durationKey: number | undefined;
   readonly #queue: TimerQueue;
   readonly #callback: TimerCallback;
+  /** The abort signal and close hook the few timers given them carry: one field on every timer instead of three. */
+  readonly #extras: TimerExtras | undefined;
 
   /** @internal made by `Reactor.after/every/at` */
-  constructor(queue: TimerQueue, callback: TimerCallback, delayMs: number, intervalMs: number, ref: boolean, relative: boolean) {
+  constructor(queue: TimerQueue, callback: TimerCallback, delayMs: number, intervalMs: number, ref: boolean, options?: TimerOptions) {
     super(queue.core, 'timer', undefined, ref);
     this.#queue = queue;
     this.#callback = callback;
+    if (options?.signal !== undefined || options?.onLoopClose !== undefined) {
+      this.#extras = { signal: options.signal, onLoopClose: options.onLoopClose, onAbort: undefined };
+    }
     this.delayMs = delayMs;
     this.intervalMs = intervalMs;
-    this.durationKey = relative ? (intervalMs > 0 ? intervalMs : delayMs) : undefined;
   }
 
-  /** The deadline (ms on the timer's clock) while pending. */
+  /**
+   * @internal the bucket key: the duration, which orders the timers of one
+   * bucket by deadline; undefined for `at()` timers (AbsoluteTimer), whose
+   * deadlines follow no order. A getter: a field more per timer is 4 MB more
+   * per million timers to allocate and collect.
+   */
+  get durationKey(): number | undefined {
+    return this.intervalMs > 0 ? this.intervalMs : this.delayMs;
+  }
+
+  /** The deadline (ms on the timer's clock) while pending: the earliest it fires, the slack included. */
   get deadline(): number {
-    return this.due;
+    return this.#queue.ticksToMs(this.due);
   }
 
   /** Whether the timer is scheduled (the same as `active`). */
@@ -111,6 +141,7 @@ export class Timer extends Source {
    */
   refresh(): this {
     if (this.durationKey === undefined) throw new InvalidStateError('refresh() re-applies a delay: an at() timer has none (make a new one with loop.at())');
+    if (this.#extras?.signal?.aborted === true) return this;
     this.#queue.schedule(this, this.#queue.now() + this.delayMs);
     return this;
   }
@@ -130,9 +161,39 @@ export class Timer extends Source {
     this.#callback(this);
   }
 
-  /** @internal the queue links or unlinks the timer */
+  /** @internal the queue links or unlinks the timer; the abort listener lives exactly while it is pending */
   setPending(pending: boolean): void {
     this.setActive(pending);
+    const extras = this.#extras;
+    const signal = extras?.signal;
+    if (signal === undefined) return;
+    if (pending && extras!.onAbort === undefined) {
+      extras!.onAbort = () => this.cancel();
+      signal.addEventListener('abort', extras!.onAbort, { once: true });
+    } else if (!pending && extras!.onAbort !== undefined) {
+      signal.removeEventListener('abort', extras!.onAbort);
+      extras!.onAbort = undefined;
+    }
+  }
+
+  /** @internal `Reactor.close()` found the timer pending and cancelled it */
+  loopClosed(): void {
+    this.#extras?.onLoopClose?.();
+  }
+}
+
+/** What a timer given a signal or a close hook keeps. */
+interface TimerExtras {
+  readonly signal: AbortSignal | undefined;
+  readonly onLoopClose: (() => void) | undefined;
+  /** The abort listener, added exactly while the timer is pending. */
+  onAbort: (() => void) | undefined;
+}
+
+/** @internal a timer made by `at()`: a deadline of its own, no delay to re-apply, no duration bucket. */
+export class AbsoluteTimer extends Timer {
+  override get durationKey(): undefined {
+    return undefined;
   }
 }
 
@@ -159,6 +220,15 @@ const inOrder = (a: Timer, deadline: number): boolean => a.due <= deadline;
  * All timers of one clock on one timerfd: a heap of buckets, and the fd armed
  * for the earliest deadline only (re-armed when that changes), so a million
  * timers cost one fd and one settime per change of the head.
+ *
+ * Deadlines are kept in ticks of the slack counted from the queue's epoch
+ * (its clock when it was made), rounded up: with the default slack of 1 ms
+ * they are small integers, which V8 keeps inside the timer object, where a
+ * fractional ms value would be a separate heap number that each comparison
+ * and each unlink must load (a cache miss per timer at a million timers).
+ * Timers due in one tick fire in the order they were scheduled, as Node's
+ * own timers of one millisecond do. With no slack (exact timers) a tick is
+ * the clock's own fractional ms.
  */
 export class TimerQueue extends Source {
   readonly clock: TimerClock;
@@ -169,14 +239,17 @@ export class TimerQueue extends Source {
   #seq = 0;
   #dirty = false;
 
-  /** The timerfd is armed at the next multiple of this (ms); 0 = exactly at the deadline. */
+  /** The length of a tick (ms): the slack; 0 = exact (a tick is the clock's ms, unrounded). */
   readonly #slackMs: number;
+  /** The clock (ms) at tick 0. */
+  readonly #epoch: number;
 
-  constructor(core: LoopCore, clock: TimerClock, slackMs = 0) {
+  constructor(core: LoopCore, clock: TimerClock, slackMs: number) {
     // The queue's timerfd never keeps the loop alive: its ref'ed timers do.
     super(core, 'timer', `${clock} timers`, false);
     this.clock = clock;
     this.#slackMs = slackMs;
+    this.#epoch = Math.floor(this.now());
     core.register(this, undefined, 0, true);
   }
 
@@ -186,19 +259,46 @@ export class TimerQueue extends Source {
     return Number(clockNow(this.clock)) / 1e6;
   }
 
+  /** The tick a deadline (ms on the clock) falls due in: never before the deadline. */
+  msToTicks(ms: number): number {
+    const slack = this.#slackMs;
+    return slack > 0 ? Math.ceil((ms - this.#epoch) / slack) : ms - this.#epoch;
+  }
+
+  /** The clock (ms) at which `ticks` is reached. */
+  ticksToMs(ticks: number): number {
+    const slack = this.#slackMs;
+    return slack > 0 ? this.#epoch + Math.ceil(ticks) * slack : this.#epoch + ticks;
+  }
+
+  /** The last tick reached at clock time `ms`: a timer with `due <= ` this is due. */
+  #ticksReached(ms: number): number {
+    const slack = this.#slackMs;
+    return slack > 0 ? Math.floor((ms - this.#epoch) / slack) : ms - this.#epoch;
+  }
+
+  /** A repeat interval (ms) in ticks: fractional where the slack does not divide it, so the average period stays exact. */
+  #intervalTicks(ms: number): number {
+    const slack = this.#slackMs;
+    return slack > 0 ? ms / slack : ms;
+  }
+
   create(callback: TimerCallback, delayMs: number, intervalMs: number, deadline: number, options: TimerOptions, relative = true): Timer {
     validateFunction(callback, 'callback');
-    const timer = new Timer(this, callback, delayMs, intervalMs, options.ref !== false, relative);
+    const ref = options.ref !== false;
+    const timer = relative ? new Timer(this, callback, delayMs, intervalMs, ref, options) : new AbsoluteTimer(this, callback, delayMs, intervalMs, ref, options);
     if (options.priority !== undefined) timer.setPriority(options.priority);
-    this.schedule(timer, deadline);
+    // An aborted signal: the timer exists (cancel() and refresh() stay harmless) but never fires.
+    if (options.signal?.aborted !== true) this.schedule(timer, deadline);
     return timer;
   }
 
+  /** (Re)schedule `timer` for `deadline` (ms on the clock). */
   schedule(timer: Timer, deadline: number): void {
     if (this.core.closed) throw new ReactorClosedError('timer');
     if (timer.pending) this.#unlink(timer);
     else timer.setPending(true);
-    timer.due = deadline;
+    timer.due = this.msToTicks(deadline);
     timer.seq = this.#seq++;
     this.#append(timer);
     this.#changed();
@@ -269,9 +369,8 @@ export class TimerQueue extends Source {
       // An armed timerfd with no timers only costs a spurious wake; leave it.
       return;
     }
-    // With a slack, deadlines in one slot share one arming (never earlier than any of them).
-    const slack = this.#slackMs;
-    const armAt = slack > 0 ? Math.ceil(head.deadline / slack) * slack : head.deadline;
+    // With a slack, deadlines in one tick share one arming, at the tick's end (never earlier than any of them).
+    const armAt = this.ticksToMs(head.deadline);
     if (armAt === this.#armed) return;
     const fd = this.#ensureFd();
     // A deadline past MAX_ARM_NS (after(Number.MAX_SAFE_INTEGER), at(1e300))
@@ -333,17 +432,17 @@ export class TimerQueue extends Source {
    */
   takeDue(): Timer[] {
     if (!this.#acknowledge()) return [];
-    return this.#dueTimers(this.now(), this.#seq);
+    return this.#dueTimers(this.#ticksReached(this.now()), this.#seq);
   }
 
   /** @internal fire `timer` unless an earlier callback of the batch cancelled or rescheduled it (its seq changed) */
   fireIfCurrent(timer: Timer, seq: number): void {
-    if (timer.pending && timer.seq === seq) this.#fire(timer, this.now());
+    if (timer.pending && timer.seq === seq) this.#fire(timer, this.#ticksReached(this.now()));
   }
 
   /** Fire every timer that was due when this batch started, in deadline order. */
   runDue(): void {
-    const now = this.now();
+    const now = this.#ticksReached(this.now());
     const limitSeq = this.#seq;
     const heap = this.#heap;
     for (;;) {
@@ -363,13 +462,15 @@ export class TimerQueue extends Source {
     return due.sort((a, b) => a.priority - b.priority || a.due - b.due || a.seq - b.seq);
   }
 
+  /** Fire one due timer; `now` is the tick reached (#ticksReached). */
   #fire(timer: Timer, now: number): void {
     const core = this.core;
     this.#unlink(timer);
     if (timer.intervalMs > 0) {
-      let next = timer.due + timer.intervalMs;
+      const interval = this.#intervalTicks(timer.intervalMs);
+      let next = timer.due + interval;
       // After a stall, skip the missed beats instead of firing a burst.
-      if (next <= now) next = now + timer.intervalMs;
+      if (next <= now) next = now + interval;
       timer.due = next;
       timer.seq = this.#seq++;
       this.#append(timer);
@@ -393,10 +494,19 @@ export class TimerQueue extends Source {
     this.#timerfd?.close();
     this.#timerfd = undefined;
     let bucket: TimerBucket | undefined;
+    const closed: Timer[] = [];
     while ((bucket = this.#heap.peek()) !== undefined) {
       const timer = bucket.head!;
       this.#unlink(timer);
       timer.setPending(false);
+      closed.push(timer);
+    }
+    for (const timer of closed) {
+      try {
+        timer.loopClosed();
+      } catch (error) {
+        this.core.logger.error({ err: error, kind: 'timer' }, 'a timer\'s onLoopClose threw');
+      }
     }
   }
 }

@@ -1,6 +1,7 @@
 import { deserialize, serialize } from 'node:v8';
-import { EPOLLIN, EventFd, InvalidArgTypeError, InvalidArgValueError, OutOfRangeError } from '@reactor/fds';
+import { EPOLLET, EPOLLIN, EventFd, InvalidArgTypeError, InvalidArgValueError, OutOfRangeError } from '@reactor/fds';
 import { checkWouldBlock, rawLibc, validateInteger } from '@reactor/fds/internal';
+import { watchReadable, type NodePollHandle } from './node-poll';
 import { Source, type LoopCore } from './source';
 
 /**
@@ -27,6 +28,12 @@ const WRITERS = 7; // threads between their CLOSED check and their eventfd write
 const HEADER_BYTES = 64;
 /** How long close() waits for wakers in the middle of their write. */
 const WRITERS_DRAIN_MS = 1000;
+/**
+ * The eventfd's interest in the loop's epoll set: edge-triggered, so each
+ * write is one event and the counter never needs reading (a syscall saved on
+ * every wake; it only grows, and is 2^64 writes away from full).
+ */
+const EPOLL_INTEREST = EPOLLIN | EPOLLET;
 
 function lock(state: Int32Array): void {
   while (Atomics.compareExchange(state, LOCK, 0, 1) !== 0) {
@@ -65,7 +72,7 @@ function ringCopyOut(ring: Uint8Array, at: number, dst: Uint8Array): number {
  * import { Reactor, Waker, type WakeupHandle } from '@reactor/reactor';
  *
  * if (isMainThread) {
- *   const loop = new Reactor({ keepAlive: true });
+ *   const loop = new Reactor({ keepLoopAlive: true });
  *   loop.onMessage((message) => {
  *     console.log('posted:', message);
  *     loop.stop();
@@ -86,6 +93,7 @@ export class Waker {
   readonly #state: Int32Array;
   readonly #ring: Uint8Array;
   readonly #one = Buffer.alloc(8);
+  #disposed = false;
 
   constructor(handle: WakeupHandle) {
     // Checked by tag, not instanceof: the buffer may come from another realm (a vm context, a worker).
@@ -103,15 +111,25 @@ export class Waker {
     this.#one.writeBigUInt64LE(1n);
   }
 
-  /** Whether the loop behind this handle is gone. */
+  /** Whether the loop behind this handle is gone (or this Waker was disposed). */
   get closed(): boolean {
-    return Atomics.load(this.#state, CLOSED) === 1;
+    return this.#disposed || Atomics.load(this.#state, CLOSED) === 1;
+  }
+
+  /**
+   * This thread is done with the handle: later `wake()`, `post()` and
+   * `stopLoop()` calls through this Waker return false and touch nothing.
+   * A Waker owns no fd (the eventfd is the loop's), so this is all it can
+   * release; it guards a `using` scope against late posts.
+   */
+  [Symbol.dispose](): void {
+    this.#disposed = true;
   }
 
   /** Make the loop turn. Returns false if the loop is closed. */
   wake(): boolean {
     const state = this.#state;
-    if (Atomics.load(state, CLOSED) === 1) return false;
+    if (this.#disposed || Atomics.load(state, CLOSED) === 1) return false;
     if (Atomics.exchange(state, PENDING, 1) === 0) {
       // Count ourselves in before the check that guards the write: the loop
       // sets CLOSED, then waits for WRITERS to drain before close(2). Both
@@ -147,7 +165,7 @@ export class Waker {
     const state = this.#state;
     const ring = this.#ring;
     if (bytes.length + 4 > ring.length) throw new OutOfRangeError(`message of ${bytes.length} bytes is larger than the wake-up ring (${ring.length - 4})`);
-    if (Atomics.load(state, CLOSED) === 1) return false;
+    if (this.#disposed || Atomics.load(state, CLOSED) === 1) return false;
     lock(state);
     try {
       if (ring.length - state[USED]! < bytes.length + 4) return false;
@@ -165,17 +183,35 @@ export class Waker {
 
   /** Ask the loop to stop (as `Reactor.stop()` would) from another thread. */
   stopLoop(): boolean {
+    if (this.#disposed) return false;
     Atomics.store(this.#state, STOP, 1);
     return this.wake();
   }
 }
 
+/** What `onMessage()` and `onWake()` return: call it (or leave a `using` scope) to unsubscribe. */
+export type Unsubscribe = (() => void) & Disposable;
+
+function unsubscribe(remove: () => void): Unsubscribe {
+  const fn = (): void => {
+    remove();
+  };
+  return Object.assign(fn, { [Symbol.dispose]: fn });
+}
+
 /** Receives each value posted with `Waker.post()`, in order. */
 export type MessageHandler = (message: unknown) => void;
 
-/** The loop side: one eventfd per loop, read once per turn however many wakes came. */
+/**
+ * The loop side: one eventfd per loop, one event per turn however many wakes
+ * came. In thread mode the eventfd is in the loop's epoll set. In the default
+ * run mode libuv watches it directly (attachToNodeLoop): a wake then reaches
+ * its handler without the epoll_wait through FFI that an fd nested in the
+ * loop's epoll set costs (2-20 µs with ffi-rs, the most of a wake's latency).
+ */
 export class WakeupChannel extends Source {
   readonly #eventfd: EventFd;
+  #nodePoll: NodePollHandle | undefined;
   readonly #shared: SharedArrayBuffer;
   readonly #state: Int32Array;
   readonly #ring: Uint8Array;
@@ -191,7 +227,7 @@ export class WakeupChannel extends Source {
     this.#ring = new Uint8Array(this.#shared, HEADER_BYTES);
     this.#eventfd = new EventFd(0);
     try {
-      core.register(this, this.#eventfd.fd, EPOLLIN, true);
+      core.register(this, this.#eventfd.fd, EPOLL_INTEREST, true);
     } catch (error) {
       this.#eventfd.close();
       throw error;
@@ -202,18 +238,47 @@ export class WakeupChannel extends Source {
     return { eventfd: this.#eventfd.fd, shared: this.#shared };
   }
 
-  onMessage(handler: MessageHandler): () => void {
+  onMessage(handler: MessageHandler): Unsubscribe {
     this.#handlers.add(handler);
-    return () => this.#handlers.delete(handler);
+    return unsubscribe(() => this.#handlers.delete(handler));
   }
 
-  onWake(handler: () => void): () => void {
+  onWake(handler: () => void): Unsubscribe {
     this.#wakeHandlers.add(handler);
-    return () => this.#wakeHandlers.delete(handler);
+    return unsubscribe(() => this.#wakeHandlers.delete(handler));
+  }
+
+  /**
+   * The default run mode: libuv watches the eventfd, and `onReadable` runs
+   * each time it was written. The fd stays in the epoll set with no interest
+   * (a nested epoll fd that became readable would cost a turn through FFI).
+   */
+  attachToNodeLoop(onReadable: () => void): void {
+    if (this.#nodePoll !== undefined || this.#eventfd.closed) return;
+    this.core.modify(this, 0);
+    try {
+      // The reactor's own poll handle keeps Node alive while the loop is; this one never does.
+      this.#nodePoll = watchReadable(this.#eventfd.fd, onReadable);
+      this.#nodePoll.unref();
+    } catch (error) {
+      this.core.modify(this, EPOLL_INTEREST);
+      throw error;
+    }
+  }
+
+  /** Back in the epoll set (the run in Node's loop ended). */
+  detachFromNodeLoop(): void {
+    const poll = this.#nodePoll;
+    if (poll === undefined) return;
+    this.#nodePoll = undefined;
+    poll.close();
+    // Re-arming checks readiness again: a wake that came since is reported.
+    if (!this.#eventfd.closed) this.core.modify(this, EPOLL_INTEREST);
   }
 
   override dispatch(): void {
-    this.#eventfd.tryRead();
+    // libuv's watch is level-triggered: the counter must be reset or it fires again at once.
+    if (this.#nodePoll !== undefined) this.#eventfd.tryRead();
     // Clear before draining: a post that lands after the drain must wake us again.
     Atomics.store(this.#state, PENDING, 0);
     this.core.counters.wakeups++;
@@ -265,6 +330,7 @@ export class WakeupChannel extends Source {
 
   dispose(): void {
     if (this.#eventfd.closed) return;
+    this.detachFromNodeLoop();
     const state = this.#state;
     Atomics.store(state, CLOSED, 1);
     this.core.deregister(this);

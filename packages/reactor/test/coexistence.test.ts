@@ -10,7 +10,7 @@ expectNoFdLeaks();
 
 describe(`Node keeps working while the reactor runs (${bindingName()})`, () => {
   test('promises, setTimeout, fs.promises and node:net progress during run()', async () => {
-    using loop = new Reactor({ logger: quietLogger, keepAlive: true });
+    using loop = new Reactor({ logger: quietLogger, keepLoopAlive: true });
     using efd = new EventFd();
     let reactorEvents = 0;
     loop.watch(efd, EPOLLIN, () => {

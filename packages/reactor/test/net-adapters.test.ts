@@ -1,4 +1,7 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect as netConnect } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
@@ -155,4 +158,36 @@ describe(`Cluster: one loop per thread on one port (${bindingName()})`, () => {
     await expect(Cluster.start({ threads: 2, module: fixture('no-such-module.js') })).rejects.toThrow(expect.objectContaining({ code: 'ERR_REACTOR_CLUSTER_START' }));
     await expect(Cluster.start({ threads: 0, module: fixture('cluster-setup.js') })).rejects.toThrow(RangeError);
   });
+});
+
+describe(`Cluster.start({ module }) names modules as new Worker() does (${bindingName()})`, () => {
+  test("'./setup.js' is the caller's (relative to process.cwd()), so are file: URLs; using and await using stop the threads", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reactor-cluster-cwd-'));
+    try {
+      writeFileSync(join(dir, 'setup.js'), "module.exports.setup = (loop, data) => { console.log(`setup ran: ${data} ${__filename}`); };\n");
+      const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [fixture('cluster-cwd.mjs')], { cwd: dir, env: process.env, timeout: 30000 }, (error, stdout, stderr) =>
+          resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }),
+        );
+      });
+      expect(out.stderr).toBe('');
+      expect(out.code).toBe(0);
+      const lines = out.stdout.trim().split('\n').sort();
+      expect(lines).toEqual(
+        [
+          'http URL: ERR_INVALID_ARG_VALUE',
+          'started by URL object: 1 thread',
+          'started by relative: 1 thread',
+          'started by url string: 1 thread',
+          'started by using: 1 thread',
+          `setup ran: URL object ${join(dir, 'setup.js')}`,
+          `setup ran: relative ${join(dir, 'setup.js')}`,
+          `setup ran: url string ${join(dir, 'setup.js')}`,
+          `setup ran: using ${join(dir, 'setup.js')}`,
+        ].sort(),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 40000);
 });

@@ -244,8 +244,8 @@ describe(`TCP streams on the reactor (${bindingName()})`, () => {
     const peer = createServer((s) => s.pipe(s));
     await new Promise<void>((r) => peer.listen(0, '::', r));
     const port = (peer.address() as { port: number }).port;
-    // keepAlive: between two connections nothing is referenced, and run() would resolve.
-    const loop = new Reactor({ logger: quietLogger, keepAlive: true });
+    // keepLoopAlive: between two connections nothing is referenced, and run() would resolve.
+    const loop = new Reactor({ logger: quietLogger, keepLoopAlive: true });
     const running = loop.run();
     for (const host of ['127.0.0.1', '::1', 'localhost']) {
       const conn = await loop.connect({ host, port, noDelay: true });
@@ -303,7 +303,7 @@ describe(`TCP streams on the reactor (${bindingName()})`, () => {
     listener.listen(0);
     const addr = listener.localAddress();
     const port = 'port' in addr ? addr.port : 0;
-    const loop = new Reactor({ logger: quietLogger, keepAlive: true });
+    const loop = new Reactor({ logger: quietLogger, keepLoopAlive: true });
     const running = loop.run();
     const fillers: Connection[] = [];
     const start = performance.now();
@@ -440,7 +440,7 @@ describe(`TCP streams on the reactor (${bindingName()})`, () => {
 
   test('close() on the loop releases what it made: connections (with close events), listeners, UDP sockets, pending connects', async () => {
     const before = openFds().size;
-    const loop = new Reactor({ logger: quietLogger, keepAlive: true });
+    const loop = new Reactor({ logger: quietLogger, keepLoopAlive: true });
     const server = loop.listen({ port: 0 });
     const addr = server.address();
     const port = 'port' in addr ? addr.port : 0;

@@ -18,7 +18,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe(`Unix stream sockets (${bindingName()})`, () => {
   test('listen({ path, mode }): the socket file has the mode, peers see each other’s credentials, close removes the file', async () => {
     const path = join(dir, 'mode.sock');
-    const loop = new Reactor({ logger: quietLogger, keepAlive: true });
+    const loop = new Reactor({ logger: quietLogger, keepLoopAlive: true });
     let serverSide: Connection | undefined;
     const server = loop.listen({ path, mode: 0o600 }, (conn) => {
       serverSide = conn;
@@ -112,7 +112,7 @@ describe(`Unix stream sockets (${bindingName()})`, () => {
 describe(`UDP (${bindingName()})`, () => {
   test('round trips between two reactor sockets over IPv4 and IPv6, with the sender address', async () => {
     for (const host of ['127.0.0.1', '::1']) {
-      const loop = new Reactor({ logger: quietLogger, keepAlive: true });
+      const loop = new Reactor({ logger: quietLogger, keepLoopAlive: true });
       const a = loop.udp({ host });
       const b = loop.udp({ host });
       const bAddr = b.address();
@@ -139,7 +139,7 @@ describe(`UDP (${bindingName()})`, () => {
   });
 
   test('a burst of datagrams from node:dgram is drained in batches per turn, none lost on loopback', async () => {
-    const loop = new Reactor({ logger: quietLogger, keepAlive: true });
+    const loop = new Reactor({ logger: quietLogger, keepLoopAlive: true });
     const sock = loop.udp({ maxReadsPerTurn: 16 });
     const addr = sock.address();
     const port = 'port' in addr ? addr.port : 0;
@@ -167,7 +167,7 @@ describe(`UDP (${bindingName()})`, () => {
   });
 
   test('datagrams relayed into a TCP connection arrive intact: a queued view of the read buffer is copied, not overwritten by the next read', async () => {
-    const loop = new Reactor({ logger: quietLogger, keepAlive: true });
+    const loop = new Reactor({ logger: quietLogger, keepLoopAlive: true });
     const received: Buffer[] = [];
     let relay: Connection | undefined;
     const server = loop.listen({ port: 0 }, (conn) => (relay = conn));

@@ -267,3 +267,23 @@ describe(`connect() with an AbortSignal (${bindingName()})`, () => {
     loop.close();
   });
 });
+
+describe(`destroy() after a write (${bindingName()})`, () => {
+  test('as with net.Socket, a reply written just before destroy() reaches the peer', async () => {
+    const loop = new Reactor({ logger: quietLogger });
+    const server = loop.listen({ port: 0 }, (conn) => {
+      conn.write('last words');
+      conn.destroy();
+    });
+    const running = loop.run();
+    const client = netConnect(portOf(server.address()), '127.0.0.1');
+    let received = '';
+    client.setEncoding('utf8').on('data', (d: string) => (received += d));
+    client.on('error', () => undefined);
+    await new Promise((r) => client.on('close', r));
+    expect(received).toBe('last words');
+    server.close();
+    await running;
+    loop.close();
+  });
+});

@@ -15,6 +15,29 @@ describe(`Reactor timers (${bindingName()})`, () => {
     for (const f of fired) expect(f.late).toBeGreaterThanOrEqual(0);
   });
 
+  test('exact timers (timerSlackMs 0) keep fractional deadlines apart; the default slack of 1 ms fires one millisecond in scheduling order', async () => {
+    const run = async (timerSlackMs?: number) => {
+      using loop = new Reactor({ logger: quietLogger, ...(timerSlackMs === undefined ? {} : { timerSlackMs }) });
+      const fired: number[] = [];
+      const timers = [5.9, 5.1, 5.5, 5.3].map((d, id) => ({ id, timer: loop.after(d, () => fired.push(id)) }));
+      // The order the deadlines give (each after() reads the clock: a slow machine spreads them).
+      const expected = [...timers].sort((a, b) => a.timer.deadline - b.timer.deadline || a.timer.seq - b.timer.seq).map((t) => t.id);
+      const deadlines = timers.map((t) => t.timer.deadline);
+      await loop.run();
+      return { fired, expected, deadlines };
+    };
+    const exact = await run(0);
+    expect(exact.fired).toEqual(exact.expected);
+    // Exact deadlines keep their fractions of a millisecond, all four apart.
+    expect(exact.deadlines.some((d) => d !== Math.round(d))).toBe(true);
+    expect(new Set(exact.deadlines).size).toBe(4);
+    const slack = await run();
+    expect(slack.fired).toEqual(slack.expected);
+    // Rounded up to whole milliseconds of the clock (the queue counts from a whole millisecond).
+    for (const d of slack.deadlines) expect(d).toBe(Math.round(d));
+    expect(new Set(slack.deadlines).size).toBeLessThanOrEqual(2);
+  });
+
   test('many random timers: none early, all fired once', async () => {
     using loop = new Reactor({ logger: quietLogger });
     const n = 2000;

@@ -7,7 +7,7 @@ expectNoFdLeaks();
 
 describe(`Reactor wake-ups across threads (${bindingName()})`, () => {
   test('several workers post messages; all arrive, many wakes coalesce', async () => {
-    using loop = new Reactor({ logger: quietLogger, keepAlive: true, onError: 'stop' });
+    using loop = new Reactor({ logger: quietLogger, keepLoopAlive: true, onError: 'stop' });
     const workers = 4;
     const perWorker = 500;
     const got = new Map<number, number[]>();
@@ -30,7 +30,7 @@ describe(`Reactor wake-ups across threads (${bindingName()})`, () => {
   });
 
   test('a wake from this thread coalesces: many wakes, one turn', async () => {
-    using loop = new Reactor({ logger: quietLogger, keepAlive: true });
+    using loop = new Reactor({ logger: quietLogger, keepLoopAlive: true });
     const waker = loop.waker();
     for (let i = 0; i < 1000; i++) waker.wake();
     loop.after(20, () => loop.stop());
@@ -83,7 +83,7 @@ describe(`Reactor wake-ups across threads (${bindingName()})`, () => {
     let stray = 0;
     try {
       for (let round = 0; round < 200 && failures.length === 0; round++) {
-        const loop = new Reactor({ logger: quietLogger, keepAlive: true });
+        const loop = new Reactor({ logger: quietLogger, keepLoopAlive: true });
         const reused: EventFd[] = [];
         let started = 0;
         // Close from the loop's own turn, right after it re-armed the wake-up

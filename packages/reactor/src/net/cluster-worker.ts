@@ -17,7 +17,7 @@ type Setup = (loop: Reactor, data: unknown, index: number) => void | (() => void
 
 async function main(): Promise<void> {
   const { module, data, index, mode } = workerData as ClusterWorkerData;
-  const loop = new Reactor({ keepAlive: true });
+  const loop = new Reactor({ keepLoopAlive: true });
   let cleanup: void | (() => void);
   try {
     const imported = (await import(module)) as { default?: Setup | { setup?: Setup; default?: Setup }; setup?: Setup };

@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { InvalidArgTypeError, OutOfRangeError, ReactorError } from '@reactor/fds';
+import { InvalidArgTypeError, InvalidArgValueError, OutOfRangeError, ReactorError } from '@reactor/fds';
 import { describeValue, rawLibc, validateInteger, validateOptions } from '@reactor/fds/internal';
 import { Waker, type WakeupHandle } from '../wakeup';
 
@@ -9,12 +11,16 @@ export interface ClusterOptions {
   /** How many loops (one worker thread each). Default: the number of CPUs. */
   threads?: number;
   /**
-   * A module (path) whose default export or `setup` export is
+   * A module whose default export or `setup` export is
    * `(loop: Reactor, data: unknown, index: number) => void | (() => void)`:
    * it makes the thread's listeners (with `reusePort: true`) and may return
-   * a cleanup function run when the loop stops.
+   * a cleanup function run when the loop stops. Named as for
+   * `new Worker()`: an absolute path, a path starting with './' or '../'
+   * (relative to `process.cwd()`), or a `file:` URL (a URL object or its
+   * string, e.g. `new URL('./setup.js', import.meta.url)`); any other string
+   * is imported as a package name.
    */
-  module: string;
+  module: string | URL;
   /** Structured-cloneable data handed to each setup call. */
   data?: unknown;
   /** 'thread' (default: each loop owns its worker thread) or 'node'. */
@@ -68,7 +74,7 @@ export class Cluster {
   static async start(options: ClusterOptions): Promise<Cluster> {
     const opts = validateOptions<ClusterOptions>(options);
     const threads = opts.threads === undefined ? availableParallelism() : validateInteger(opts.threads, 'options.threads', 1, 1024);
-    if (typeof opts.module !== 'string') throw new InvalidArgTypeError(`options.module must be a module path; got ${describeValue(opts.module)}`);
+    const module = moduleSpecifier(opts.module);
     const mode = opts.mode ?? 'thread';
     if (mode !== 'thread' && mode !== 'node') throw new OutOfRangeError(`options.mode must be 'thread' or 'node'; got ${describeValue(mode)}`);
     // The binding must be loaded in the main thread too: ffi-rs loaded only
@@ -82,7 +88,7 @@ export class Cluster {
     try {
       for (let index = 0; index < threads; index++) {
         const worker = new Worker(require.resolve('./cluster-worker'), {
-          workerData: { module: opts.module, data: opts.data, index, mode },
+          workerData: { module, data: opts.data, index, mode },
         });
         cluster.#exits.push(new Promise((resolve) => worker.once('exit', resolve)));
         cluster.#workers.push(worker);
@@ -118,6 +124,16 @@ export class Cluster {
     for (const waker of this.#wakers) waker.stopLoop();
   };
 
+  /** `stop()` without waiting for the threads (for `using`; `await using` waits). */
+  [Symbol.dispose](): void {
+    void this.stop();
+  }
+
+  /** `stop()`, waiting for every thread to exit (for `await using`). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
   /** Stop every loop and wait for its thread to exit; resolves with the exit codes. */
   async stop(): Promise<number[]> {
     process.removeListener('exit', this.#wakeAllAtExit);
@@ -128,4 +144,20 @@ export class Cluster {
     for (const worker of this.#workers.slice(this.#reported)) void worker.terminate();
     return Promise.all(this.#exits);
   }
+}
+
+/**
+ * What the thread imports: relative paths resolved against the working
+ * directory at the call (as `new Worker()` does), so that the module named is
+ * the caller's, not one beside this package's files.
+ */
+function moduleSpecifier(module: unknown): string {
+  if (module instanceof URL) {
+    if (module.protocol !== 'file:') throw new InvalidArgValueError(`options.module must be a file: URL; got ${module.href}`);
+    return module.href;
+  }
+  if (typeof module !== 'string' || module === '') throw new InvalidArgTypeError(`options.module must be a module path or a file: URL; got ${describeValue(module)}`);
+  if (module.startsWith('file:')) return pathToFileURL(fileURLToPath(module)).href;
+  if (isAbsolute(module) || module.startsWith('./') || module.startsWith('../')) return pathToFileURL(resolve(module)).href;
+  return module;
 }

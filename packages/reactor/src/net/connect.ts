@@ -8,7 +8,7 @@ import type { Reactor, ReactorState } from '../reactor';
 import type { Timer } from '../timers';
 import { Connection, connectionOptionsFrom, type ConnectionOptions } from './connection';
 import { openSocket } from './socket-setup';
-import { abortError, validateSignal } from '../errors';
+import { abortError, rejectIfLoopNeverRuns, validateSignal } from '../errors';
 
 /** `Reactor.connect()` to a TCP server. */
 export interface ConnectTcpOptions extends ConnectionOptions {
@@ -43,6 +43,9 @@ export type ConnectOptions = ConnectTcpOptions | ConnectUnixOptions;
  * (ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH …) reject the promise with a
  * SystemError that names the address; a loop closed before the connection
  * is made rejects it with ERR_REACTOR_CLOSED and leaves no socket behind.
+ * The loop must turn for the connection to complete: awaited while the loop
+ * is not running, it rejects with ERR_REACTOR_NOT_RUNNING once nothing else
+ * keeps the process alive, instead of never settling.
  */
 export async function connect(loop: Reactor, options: ConnectOptions): Promise<Connection> {
   if (loop.state === 'closed') throw new ReactorClosedError('connect');
@@ -86,6 +89,7 @@ export async function connect(loop: Reactor, options: ConnectOptions): Promise<C
     const settle = (error: unknown): void => {
       if (settled) return;
       settled = true;
+      unwatch();
       timer?.cancel();
       watch?.remove();
       signal?.removeEventListener('abort', onAbort);
@@ -101,6 +105,7 @@ export async function connect(loop: Reactor, options: ConnectOptions): Promise<C
       }
     };
     const onAbort = () => settle(abortError(signal!));
+    const unwatch = rejectIfLoopNeverRuns(loop, 'connect', settle);
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       watch = loop.watch(socket, EPOLLOUT, () => {

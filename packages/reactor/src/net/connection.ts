@@ -339,10 +339,28 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#scheduleFlush();
   }
 
-  /** Close the fd now, dropping the queue; 'error' (if given) and 'close' follow. */
+  /**
+   * Close the fd now; 'error' (if given) and 'close' follow. As with
+   * net.Socket, whose writes try the kernel at once, bytes still queued are
+   * offered to the kernel once (one non-blocking write) before the close,
+   * so a reply written just before `destroy()` goes out if the socket buffer
+   * has room; the rest is dropped. After a failure (`error`) nothing is written.
+   */
   destroy(error?: Error): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
+    // One last non-blocking write of what is queued (as net.Socket's immediate
+    // writes would have sent it): node:http's 408 before destroy() depends on it.
+    // Chunks carrying fds are not part of it; their duplicates are closed.
+    const plain = error === undefined ? plainRun(this.#queue, MAX_WRITEV_BUFFERS) : 0;
+    if (plain > 0) {
+      try {
+        const n = plain === 1 ? this.socket.write(this.#queue[0]!) : this.socket.writev(this.#queue.slice(0, plain));
+        if (n !== null) this.bytesWritten += n;
+      } catch {
+        // The peer is gone: nothing more to save.
+      }
+    }
     releaseQueuedFds(this.#queue);
     this.#queue = [];
     this.#queuedBytes = 0;
@@ -363,11 +381,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
     // After the current batch: every write of this turn goes out in one writev.
-    this.loop.defer(() => {
-      this.#flushScheduled = false;
-      this.#flush();
-    });
+    this.loop.defer(this.#deferredFlush);
   }
+
+  /** What #scheduleFlush defers: made once per connection, not once per flush. */
+  readonly #deferredFlush = (): void => {
+    this.#flushScheduled = false;
+    this.#flush();
+  };
 
   #flush(): void {
     if (this.#destroyed) return;

@@ -21,6 +21,10 @@ export interface DuplexSocketMembers {
   readonly localAddress: string | undefined;
   /** This end's port. */
   readonly localPort: number | undefined;
+  /** Bytes the kernel took so far (`node:http` answers a timed-out request with 408 only on a socket that has sent nothing). */
+  readonly bytesWritten: number;
+  /** Bytes received so far. */
+  readonly bytesRead: number;
   /**
    * As `net.Socket#setTimeout`: emit 'timeout' after `ms` without reads or
    * writes (the stream is not destroyed; `node:http` does that); 0 turns it off.
@@ -104,6 +108,8 @@ export function toDuplex(connection: Connection): ConnectionDuplex {
     remoteFamily: { value: connection.remoteFamily, enumerable: true },
     localAddress: { value: connection.localAddress, enumerable: true },
     localPort: { value: connection.localPort, enumerable: true },
+    bytesWritten: { get: () => connection.bytesWritten, enumerable: true },
+    bytesRead: { get: () => connection.bytesRead, enumerable: true },
   });
   duplex.setTimeout = function setTimeout(ms: number, callback?: () => void) {
     validateNonNegative(ms, 'ms');

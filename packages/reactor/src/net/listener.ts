@@ -6,6 +6,7 @@ import { validateFunction, validateInteger, validateOptions, validateIpAddress }
 import type { IoWatch } from '../io-watch';
 import type { Reactor } from '../reactor';
 import type { Timer } from '../timers';
+import { rejectIfLoopNeverRuns, validateSignal } from '../errors';
 import { adoptable } from './adopt-option';
 import { Connection, connectionOptionsFrom, type ConnectionOptions } from './connection';
 import { openSocket } from './socket-setup';
@@ -24,6 +25,8 @@ export interface ListenTcpOptions extends ConnectionOptions {
   ipv6Only?: boolean;
   /** Connections accepted per loop turn at most (fairness; default 64). */
   maxAcceptsPerTurn?: number;
+  /** Aborting it closes the listener, as `net.Server#listen({ signal })` (open connections stay). */
+  signal?: AbortSignal;
 }
 
 /** `Reactor.listen()` on a Unix socket. */
@@ -36,6 +39,8 @@ export interface ListenUnixOptions extends ConnectionOptions {
   backlog?: number;
   /** Connections accepted per loop turn at most (fairness; default 64). */
   maxAcceptsPerTurn?: number;
+  /** Aborting it closes the listener, as `net.Server#listen({ signal })` (open connections stay). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -49,6 +54,8 @@ export interface ListenFdOptions extends ConnectionOptions {
   fd: number | FileDescriptor;
   /** Connections accepted per loop turn at most (fairness; default 64). */
   maxAcceptsPerTurn?: number;
+  /** Aborting it closes the listener, as `net.Server#listen({ signal })` (open connections stay). */
+  signal?: AbortSignal;
 }
 
 /** Where `Reactor.listen()` listens: TCP, Unix, or a listening socket it is given. */
@@ -110,6 +117,11 @@ export class Listener extends EventEmitter<ListenerEvents> {
   #backoffMs = 0;
   #retry: Timer | undefined;
   #closed = false;
+  /** The connections accepted and not yet closed, for `close(callback)` and `closeAndWait()`. */
+  readonly #open = new Set<Connection>();
+  readonly #whenEmpty: Array<() => void> = [];
+  readonly #signal: AbortSignal | undefined;
+  readonly #onAbort = (): void => this.close();
   /** Connections accepted so far. */
   accepted = 0;
 
@@ -121,6 +133,7 @@ export class Listener extends EventEmitter<ListenerEvents> {
     const backlog = opts.backlog === undefined ? 511 : validateInteger(opts.backlog, 'options.backlog', 0, 65535);
     // Every argument is checked before the socket exists: a bad one must not leave a bound port behind.
     if (onConnection !== undefined) validateFunction(onConnection, 'onConnection');
+    const signal = validateSignal(opts.signal, 'options.signal');
     this.#connectionOptions = connectionOptionsFrom(opts);
     let socket: Socket;
     if (opts.fd !== undefined) {
@@ -158,6 +171,15 @@ export class Listener extends EventEmitter<ListenerEvents> {
       throw error;
     }
     if (onConnection !== undefined) this.on('connection', onConnection);
+    this.#signal = signal;
+    // As net.Server: an aborted signal closes the listener on the next tick (the caller gets it listening first).
+    if (signal?.aborted) process.nextTick(this.#onAbort);
+    else signal?.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  /** How many connections this listener accepted are still open. */
+  get connections(): number {
+    return this.#open.size;
   }
 
   /** The bound address (with the port the kernel picked for port 0). */
@@ -197,8 +219,16 @@ export class Listener extends EventEmitter<ListenerEvents> {
         }
         throw error;
       }
+      this.#open.add(connection);
+      connection.once('close', () => this.#forget(connection));
       this.emit('connection', connection);
     }
+  }
+
+  #forget(connection: Connection): void {
+    this.#open.delete(connection);
+    if (this.#open.size > 0 || !this.#closed) return;
+    for (const callback of this.#whenEmpty.splice(0)) callback();
   }
 
   #pause(error: SystemError): void {
@@ -212,15 +242,60 @@ export class Listener extends EventEmitter<ListenerEvents> {
     });
   }
 
-  /** `close()` (for `using`). */
+  /** `close()` (for `using`): stops accepting, does not wait for the connections. */
   [Symbol.dispose](): void {
     this.close();
   }
 
-  /** Stop accepting and close the listening socket (open connections stay). */
-  close(): void {
-    if (this.#closed) return;
+  /** `closeAndWait()` (for `await using`). */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.closeAndWait();
+  }
+
+  /**
+   * Stop accepting and close the listening socket now; open connections
+   * stay. `callback` runs once every connection this listener accepted has
+   * closed (at once if none is open), as with `net.Server#close(callback)`.
+   */
+  close(callback?: () => void): void {
+    if (callback !== undefined) {
+      validateFunction(callback, 'callback');
+      this.#whenEmpty.push(callback);
+    }
+    if (!this.#closed) this.#closeSocket();
+    if (this.#open.size === 0) for (const waiting of this.#whenEmpty.splice(0)) waiting();
+  }
+
+  /**
+   * `close()`, then a promise that resolves when every connection this
+   * listener accepted has closed (end them yourself, or let their peers).
+   * A loop closed meanwhile destroys them, so it resolves then too; awaited
+   * while the loop is not running it rejects with ERR_REACTOR_NOT_RUNNING
+   * once nothing else keeps the process alive.
+   */
+  closeAndWait(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (this.#open.size === 0) {
+        this.close();
+        resolve();
+        return;
+      }
+      const unwatch = rejectIfLoopNeverRuns(this.loop, 'closeAndWait', (error) => {
+        const at = this.#whenEmpty.indexOf(done);
+        if (at >= 0) this.#whenEmpty.splice(at, 1);
+        reject(error);
+      });
+      const done = () => {
+        unwatch();
+        resolve();
+      };
+      this.close(done);
+    });
+  }
+
+  #closeSocket(): void {
     this.#closed = true;
+    this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#retry?.cancel();
     this.#watch.remove();
     this.#removeSocket();
