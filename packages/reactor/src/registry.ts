@@ -36,10 +36,8 @@ export class Registry {
       // The kernel took the number: any earlier registration of it is gone
       // with its closed file, and this one is the fd's now.
       this.#tokenOfFd.set(fd, token);
-      source.registeredFd = fd;
-      source.registeredEvents = events;
-    } else source.registeredFd = -1;
-    source.token = token;
+    }
+    source.registration = { token, fd: fd ?? -1, events: fd === undefined ? 0 : events };
     this.sources.set(token, source);
     if (internal) this.#internal.add(source);
   }
@@ -49,7 +47,7 @@ export class Registry {
     if (!this.#isCurrent(source)) throw new SystemError('epoll_ctl', ENOENT, { fd });
     // A paused source keeps its new interest for the resume.
     if (!source.rateLimited) this.#epoll.modify(fd, events, source.token);
-    source.registeredEvents = events;
+    source.registration!.events = events;
   }
 
   /** Disarm the source's fd (EPOLLONESHOT, no interest) until `resume`; a stale registration is left alone. */
@@ -61,7 +59,7 @@ export class Registry {
   resume(source: Source): void {
     if (!this.#isCurrent(source)) return;
     try {
-      this.#epoll.modify(source.registeredFd, source.registeredEvents, source.token);
+      this.#epoll.modify(source.registeredFd, source.registration!.events, source.token);
     } catch (error) {
       // The fd was closed while paused: the kernel dropped it with its file.
       if (!(error instanceof SystemError && (error.errno === -ENOENT || error.errno === -EBADF))) throw error;
@@ -77,7 +75,7 @@ export class Registry {
     source.cancelPause();
     this.sources.delete(token);
     this.#internal.delete(source);
-    source.token = 0;
+    source.registration = undefined;
     if (!current) return;
     this.#tokenOfFd.delete(fd);
     try {

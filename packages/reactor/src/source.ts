@@ -63,6 +63,20 @@ const REF = 1;
 const ACTIVE = 2;
 const COUNTED = 4;
 
+interface Label {
+  readonly kind: SourceKind;
+  readonly description: string | undefined;
+}
+
+const BARE_LABELS: Partial<Record<SourceKind, Label>> = {};
+
+/** @internal a source's place in the registry: its token, and its fd (-1: none) with the interest the registry holds for it (kept while paused). */
+export interface Registration {
+  readonly token: number;
+  readonly fd: number;
+  events: number;
+}
+
 /** A source's priority and rate-limit state (see Source#tuning). */
 interface Tuning {
   priority: number;
@@ -85,18 +99,16 @@ interface Tuning {
  * `unref()` and the changes of activity come in.
  */
 export abstract class Source {
-  /** The kind of source, for logs and error reports. */
-  readonly kind: SourceKind;
-  /** The name given when it was made, for logs and errors. */
-  readonly description: string | undefined;
+  /** Kind and description in one field; shared by every source of a kind made without a description (a million timers). */
+  readonly #label: Label;
   /** @internal the loop side */
   readonly core: LoopCore;
-  /** @internal the registry's key; 0 while not registered */
-  token = 0;
-  /** @internal the fd registered in the selector for this source, or -1 */
-  registeredFd = -1;
-  /** @internal the epoll interest the registry holds for it (kept while paused) */
-  registeredEvents = 0;
+  /**
+   * @internal where the registry keeps the source (token, fd, interest);
+   * undefined while not registered. One field: a timer is never registered,
+   * and each field costs 4 MB per million timers.
+   */
+  registration: Registration | undefined = undefined;
   /** @internal dispatches so far (the loop counts them) */
   dispatches = 0;
   /** REF | ACTIVE | COUNTED in one small integer: a source per timer makes each field count at a million timers. */
@@ -107,9 +119,28 @@ export abstract class Source {
   /** Sources are made by the loop's methods (`watch`, `after`, `onSignal` …). */
   protected constructor(core: LoopCore, kind: SourceKind, description: string | undefined, ref: boolean) {
     this.core = core;
-    this.kind = kind;
-    this.description = description;
+    this.#label = description === undefined ? (BARE_LABELS[kind] ??= { kind, description }) : { kind, description };
     this.#flags = ref ? REF : 0;
+  }
+
+  /** The kind of source, for logs and error reports. */
+  get kind(): SourceKind {
+    return this.#label.kind;
+  }
+
+  /** The name given when it was made, for logs and errors. */
+  get description(): string | undefined {
+    return this.#label.description;
+  }
+
+  /** @internal the registry's key; 0 while not registered */
+  get token(): number {
+    return this.registration?.token ?? 0;
+  }
+
+  /** @internal the fd registered in the selector for this source, or -1 */
+  get registeredFd(): number {
+    return this.registration?.fd ?? -1;
   }
 
   /** Whether the source is live: registered, pending, awaited. */
