@@ -67,7 +67,7 @@ export function evaluateGoals(r: Results): Goal[] {
     goals.push(atLeast('HTTP, koffi, thread mode ≥ 2× node:http', `c=${c}: koffi thread ÷ node:http`, koffiThread, httpRps(r, 'node-http', c), 2));
   }
   for (const c of conns) {
-    goals.push(atLeast('HTTP, ffi-rs (default binding, default mode) ≥ 1.0× node:http', `c=${c}: ffi-rs node mode ÷ node:http`, httpRps(r, 'reactor-ffi-rs-node', c), httpRps(r, 'node-http', c), 1));
+    goals.push(atLeast('HTTP, ffi-rs (default binding, default mode) ≥ 1.0× the node:net responder', `c=${c}: ffi-rs node mode ÷ node:net`, httpRps(r, 'reactor-ffi-rs-node', c), httpRps(r, 'node-net', c), 1));
   }
   for (const b of ['koffi', 'ffi-rs']) {
     for (const c of conns) {

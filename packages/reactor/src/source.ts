@@ -65,10 +65,8 @@ const COUNTED = 4;
 
 interface Label {
   readonly kind: SourceKind;
-  readonly description: string | undefined;
+  readonly description: string;
 }
-
-const BARE_LABELS: Partial<Record<SourceKind, Label>> = {};
 
 /** @internal a source's place in the registry: its token, and its fd (-1: none) with the interest the registry holds for it (kept while paused). */
 export interface Registration {
@@ -99,8 +97,8 @@ interface Tuning {
  * `unref()` and the changes of activity come in.
  */
 export abstract class Source {
-  /** Kind and description in one field; shared by every source of a kind made without a description (a million timers). */
-  readonly #label: Label;
+  /** The kind alone, or kind and description: one field, and no object for the sources made without a description (a million timers). */
+  readonly #label: SourceKind | Label;
   /** @internal the loop side */
   readonly core: LoopCore;
   /**
@@ -119,18 +117,20 @@ export abstract class Source {
   /** Sources are made by the loop's methods (`watch`, `after`, `onSignal` …). */
   protected constructor(core: LoopCore, kind: SourceKind, description: string | undefined, ref: boolean) {
     this.core = core;
-    this.#label = description === undefined ? (BARE_LABELS[kind] ??= { kind, description }) : { kind, description };
+    this.#label = description === undefined ? kind : { kind, description };
     this.#flags = ref ? REF : 0;
   }
 
   /** The kind of source, for logs and error reports. */
   get kind(): SourceKind {
-    return this.#label.kind;
+    const label = this.#label;
+    return typeof label === 'string' ? label : label.kind;
   }
 
   /** The name given when it was made, for logs and errors. */
   get description(): string | undefined {
-    return this.#label.description;
+    const label = this.#label;
+    return typeof label === 'string' ? undefined : label.description;
   }
 
   /** @internal the registry's key; 0 while not registered */
