@@ -14,7 +14,8 @@ export function limitNotes(goals: Goal[], r: Results): string[] {
       '- **HTTP**: the syscall count is already the C responder\'s: `strace -c -f` of the example under `wrk -c50` shows one `read` and one `write`/`send` per request and one `epoll_wait` per ~27 requests (ffi-rs node mode and koffi thread mode alike). ' +
         '`node --cpu-prof` of the loop thread (koffi, thread mode): 41% in `epoll_wait` (time blocked included), 37% in `send`, 10% in `read`, 1.4% `parseRequest`, 1.3% GC, the reactor\'s own turn code under 1%; ' +
         'ffi-rs node mode: 28% in `writeBuffer` (Node\'s fs write, ffi-rs\'s data path), 6% `read`, 2.4% ffi-rs `wrapLoad` (epoll_wait), the rest idle. ' +
-        'So the time goes to the kernel\'s loopback TCP path and to wrk on the same 2 cores; what is left to gain is per-call FFI cost (section 5), not fewer calls.',
+        'So the time goes to the kernel\'s loopback TCP path and to wrk on the same 2 cores; what is left to gain is per-call FFI cost (section 5), not fewer calls. ' +
+        '"≥ 2× node:http" at c=50 asks for about what the single-threaded C responder itself does here (C ÷ node:http is 1.99× in the 2026-11-26 run, 2.10× in the 2026-11-29 one): with wrk on the same 2 cores, no server in JavaScript can pass the C one, so that goal moves only with the C bound.',
     );
   }
   if (missed('Redis')) {
@@ -29,22 +30,28 @@ export function limitNotes(goals: Goal[], r: Results): string[] {
   if (missed('Default run mode')) {
     const turn = (r.idle?.rows ?? []).map((x) => `${x.binding} ${(x.nodeModeUsPerTurn - x.blockingUsPerTurn).toFixed(1)} µs`).join(', ');
     notes.push(
-      `- **Default vs thread mode**: each default-mode turn starts from libuv's poll phase (libuv's own epoll_wait, the poll callback, then epoll_wait(0) through FFI); the measured extra per turn is ${turn || 'in section 6'}. It matters when turns carry few requests (c=50); at c=1000 turns are large and the default mode keeps pace.`,
+      `- **Default vs thread mode**: each default-mode turn starts from libuv's poll phase (libuv's own epoll_wait, the poll callback, which schedules an immediate, and in it epoll_wait(0) through FFI: the immediate is what keeps Node's async-id checks whole when a turn runs Node's queues, see docs/node-integration.md); the measured extra per turn is ${turn || 'in section 6'}. It matters when turns carry few requests (c=50); at c=1000 turns are large and the default mode keeps pace.`,
     );
   }
   if (missed('Timers')) {
     notes.push(
-      '- **Timers**: timers already sit in per-duration lists (one heap entry per list, as Node does). What the reactor pays and Node does not is one timerfd re-arm per batch: ' +
-        'the queue arms the timerfd for the exact next deadline (ns precision), and with 900 timers due per ms a batch covers ~70 µs of deadlines, so 1M timers took 11,000-19,000 `timerfd_settime` calls ' +
-        '(timed inside the process: 307 ms of a 1.5 s run under ffi-rs, 326 ms under koffi). An arming for a deadline microseconds away costs 11-25 µs on this VM (the clock-event device is re-programmed; 3.7 µs for one a second away), ' +
-        'where Node\'s timers have 1 ms granularity and ride on the epoll_wait timeout (~1,000 wake-ups for the run). strace -c under load counts far fewer calls because tracing makes batches larger. ' +
-        '`node --cpu-prof`: GC is about a third of the CPU for both (a million timer objects). Tried and not kept: skipping the arming when the head is already due (runs a turn instead: -2 to -5% CPU, within noise) and firing timers that fell due during a batch in the same batch (settime count unchanged). ' +
-        'What moves it: `timerSlackMs` (as sd-event\'s accuracy), which lets deadlines within the slack share one arming: with `timerSlackMs: 1`, the granularity of Node\'s own timers, the run takes ~800 armings instead of ~14,000 (settime time 21 ms instead of 349 ms, timed inside the process) and its CPU time drops by about a fifth (the slack rows below); what is left is GC and per-timer work in JavaScript. The default stays exact (0).',
+      '- **Timers** (the default, 1 ms granularity): the armings are no longer the cost: ~1,000 `timerfd_settime` calls for the run, as Node\'s timers ride on ~1,000 epoll_wait wake-ups (exact timers, the `timerSlackMs: 0` rows, still pay one arming per batch: 11,000-19,000 of them at 11-25 µs each on this VM). ' +
+        '`node --cpu-prof` of both (2026-11-29): GC is 37-45% of the CPU for each (a million timer objects and their callbacks); the fired-timer loop pays the same cache miss per timer as Node\'s list removal (the next timer of the duration list is touched: Node\'s `remove` 309 ms, the reactor\'s `#unlink` 395 ms, profiled without inlining). ' +
+        'Deadlines are kept as integer ticks of the slack, so V8 stores them inside the timer object (a fractional ms deadline is a separate heap number loaded at every comparison: the exact rows pay it). ' +
+        'What is left is the size of a timer: 16 fields (the record every source shares: ref state, priority and rate-limit record, registry record, dispatch count, kind; then the timer\'s deadline, order, list links, delay, interval, callback, queue and abort-signal record) against 12 in Node\'s Timeout, so more bytes to allocate and for the scavenger to copy. ' +
+        'The rounds drift with the host (setTimeout alone took 2.25-2.69 s of CPU across the five rounds of the 2026-11-29 run; per round the reactor took 1.03-1.31× of it). What would move it: timers as bare entries of their queue, without the shared source record (libuv\'s timers are not handles), at the price of ref/unref and priority per timer.',
     );
   }
   if (missed('Wake-ups')) {
     notes.push(
-      '- **Wake-ups**: a wake is an eventfd write (ffi-rs: Node\'s fs write) from the worker; the loop then pays epoll_wait plus the eventfd read through FFI, and in the default mode also libuv\'s own wake of the poll handle. postMessage pays one uv_async and a message-port read. With koffi the FFI part is ~1 µs; the rest is thread scheduling on 2 shared cores.',
+      '- **Wake-ups** (back to back, default mode): a wake reaches the loop through libuv\'s own watch of the eventfd (no epoll_wait through FFI since 2026-11-29), an immediate (every default-mode turn runs inside one, Node\'s callback scope: see docs/node-integration.md), one eventfd read through the binding, then the handler. ' +
+        'Timed in stages (2026-11-29, stamps from the worker\'s clock): the worker\'s write → the poll callback entered took 9-10 µs where postMessage\'s whole path took 8-9 µs, and the read 2.5-3 µs. So entering the poll callback alone costs what postMessage costs: libuv calls koffi\'s uv_poll callback through N-API (a handle scope, an event object, a function call), where MessagePort\'s is Node\'s own C++; and the eventfd read that libuv\'s async handle does in C is one more syscall through FFI here. ' +
+        'With the loop asleep between wakes (a daemon\'s case) every reactor path beats postMessage, and thread mode beats it both ways. What would move it: a libuv async handle (uv_async_send) for the waker, which Node does not expose to JavaScript.',
+    );
+  }
+  if (missed('Owned chunks')) {
+    notes.push(
+      '- **Owned chunks**: an owned chunk costs one `Buffer.from` of the bytes read (the pool for small reads). The medians here are spread by the host: the speed of this VM drifted during the run (every row fell from the first round to the last; owned rows came out up to 17% *faster* than loaned ones, which a copy cannot do). Round by round the pairs ran back to back; in the first round of the 2026-11-29 run owned ÷ loaned was 0.98-1.00× for echo (64 B and 16 KiB, both bindings) and 0.98× for HTTP on koffi.',
     );
   }
   if (missed('Idle')) notes.push('- **Idle**: an idle loop makes no turns (see "turns in the window"): CPU in the window is Node\'s own (timers of other modules, GC).');
