@@ -1,10 +1,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket as NetSocket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bindingName, Socket } from '@reactor/fds';
-import { memoryCgroupSkipReason, waitFor } from '@reactor/testing';
+import { memoryCgroupSkipReason, removeCgroups, waitFor } from '@reactor/testing';
 
 // The daemon behind `pnpm start` under a service manager's protocol, with
 // real peers: a notify socket this test binds and reads (what systemd does
@@ -375,17 +375,7 @@ describe(`the daemon under memory pressure (${binding})`, () => {
         if (hog !== undefined) process.kill(-hog.pid!, 'SIGKILL');
         await hogExited;
         rmSync(file, { force: true });
-        for (const dir of [unified, memory]) {
-          for (let i = 0; ; i++) {
-            try {
-              rmdirSync(dir);
-              break;
-            } catch (error) {
-              if (i === 250) throw error;
-              await new Promise((r) => setTimeout(r, 20));
-            }
-          }
-        }
+        await removeCgroups([unified, memory]);
       }
     }, 40000);
 });

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Epoll, EPOLLPRI, parsePressure, PressureTrigger } from '@reactor/fds';
-import { memoryCgroupSkipReason } from '@reactor/testing';
+import { memoryCgroupSkipReason, removeCgroups } from '@reactor/testing';
 import { binding, expectNoFdLeaks, sleep } from './helpers';
 
 expectNoFdLeaks();
@@ -68,18 +68,7 @@ const havePsi = existsSync('/proc/pressure/memory');
         ep.close();
         trigger.close();
         rmSync(file, { force: true });
-        // The groups empty once the killed shell and its cat are gone (EBUSY until then).
-        for (const dir of [unified, memory]) {
-          for (let i = 0; ; i++) {
-            try {
-              rmdirSync(dir);
-              break;
-            } catch (error) {
-              if (i === 250) throw error;
-              await sleep(20);
-            }
-          }
-        }
+        await removeCgroups([unified, memory]);
       }
     }, 30_000);
 });

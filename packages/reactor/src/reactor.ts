@@ -710,9 +710,7 @@ export class Reactor {
     } finally {
       this.#dispatching = false;
     }
-    if (this.#state !== 'closed') for (const queue of this.#timerQueues.values()) queue.flush();
-    this.#lastTurnEnd = performance.now();
-    counters.dispatchMs += this.#lastTurnEnd - dispatchStart;
+    this.#endTurn(dispatchStart);
   }
 
   #dispatchOne(target: Source, events: number): void {
@@ -778,9 +776,14 @@ export class Reactor {
     } finally {
       this.#dispatching = false;
     }
+    this.#endTurn(dispatchStart);
+  }
+
+  /** After a batch and its deferred callbacks: arm the timers for the next wait, count the turn's time. */
+  #endTurn(dispatchStart: number): void {
     if (this.#state !== 'closed') for (const queue of this.#timerQueues.values()) queue.flush();
     this.#lastTurnEnd = performance.now();
-    counters.dispatchMs += this.#lastTurnEnd - dispatchStart;
+    this.#counters.dispatchMs += this.#lastTurnEnd - dispatchStart;
   }
 
   #runDeferred(): void {

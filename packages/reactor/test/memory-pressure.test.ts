@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { EPOLLPRI, PressureTrigger } from '@reactor/fds';
 import { Reactor, resolvePressureTrigger } from '@reactor/reactor';
-import { memoryCgroupSkipReason } from '@reactor/testing';
+import { memoryCgroupSkipReason, removeCgroups } from '@reactor/testing';
 import { bindingName, expectNoFdLeaks, quietLogger, sleep } from './helpers';
 
 expectNoFdLeaks();
@@ -69,18 +69,7 @@ const b64 = (text: string) => Buffer.from(text, 'latin1').toString('base64');
         if (child !== undefined) process.kill(-child.pid!, 'SIGKILL');
         await exited;
         rmSync(file, { force: true });
-        // The groups empty once the killed shell and its cat are gone (EBUSY until then).
-        for (const dir of [unified, memory]) {
-          for (let i = 0; ; i++) {
-            try {
-              rmdirSync(dir);
-              break;
-            } catch (error) {
-              if (i === 250) throw error;
-              await sleep(20);
-            }
-          }
-        }
+        await removeCgroups([unified, memory]);
       }
     }
 

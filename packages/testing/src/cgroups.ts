@@ -1,4 +1,5 @@
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, rmdirSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Why a test cannot make real memory pressure here, or undefined when it
@@ -20,4 +21,23 @@ export function memoryCgroupSkipReason(): string | undefined {
     return 'no writable cgroup v1 memory hierarchy with a cgroup2 hierarchy at /sys/fs/cgroup/unified (the hybrid layout)';
   }
   return undefined;
+}
+
+/**
+ * Remove test cgroups once their processes are gone: a group empties only
+ * after its killed processes have exited (rmdir says EBUSY until then), so
+ * each is retried every 20 ms for up to 5 s.
+ */
+export async function removeCgroups(dirs: readonly string[]): Promise<void> {
+  for (const dir of dirs) {
+    for (let i = 0; ; i++) {
+      try {
+        rmdirSync(dir);
+        break;
+      } catch (error) {
+        if (i === 250) throw error;
+        await sleep(20);
+      }
+    }
+  }
 }
