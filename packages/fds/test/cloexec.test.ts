@@ -19,7 +19,8 @@ async function childFds(): Promise<Map<number, string>> {
   const child = spawn(process.execPath, ['-e', LIST_FDS], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  const code = await new Promise((resolve) => child.on('exit', resolve));
+  // 'close', not 'exit': the stdout socket (and the last of the output) may still be open at 'exit'.
+  const code = await new Promise((resolve) => child.on('close', resolve));
   expect(code).toBe(0);
   return new Map(Object.entries(JSON.parse(out) as Record<string, string>).map(([fd, target]) => [Number(fd), target]));
 }

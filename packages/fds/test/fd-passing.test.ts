@@ -146,7 +146,7 @@ describe(`fd passing (SCM_RIGHTS) [${binding}]`, () => {
     childEnd.close();
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
 
     const buf = Buffer.alloc(64);
     const n = await eventually(() => c2.read(buf));
