@@ -14,6 +14,9 @@ import { flag, intFlag } from './args';
 import { EMPTY, KvSession, KvStore } from './kv-commands';
 import { ReplyWriter } from './resp';
 
+/** How long a closing connection's input is read and dropped before it is cut. */
+const LINGER_MS = 2000;
+
 export async function main(args: string[]): Promise<number> {
   const port = intFlag(args, 'port', 6380);
   const host = flag(args, 'host') ?? '127.0.0.1';
@@ -35,7 +38,7 @@ export async function main(args: string[]): Promise<number> {
         if (conn.destroyed) return;
         const ok = reply === null || conn.write(reply);
         if (close) {
-          conn.close(); // flush the replies (the error, or +OK to QUIT), then close
+          lingerClose(conn);
           return;
         }
         if (!ok) {
@@ -56,6 +59,22 @@ export async function main(args: string[]): Promise<number> {
       }
     };
     conn.on('data', pump);
+  };
+
+  /**
+   * After QUIT or a protocol error: the replies, then FIN, and what the client
+   * still sends is read and dropped until it closes too (or 2 s pass), as
+   * nginx's lingering close. Closing with unread input would send a reset,
+   * and a reset that reaches the client before it read the error reply
+   * destroys the reply in its kernel.
+   */
+  const lingerClose = (conn: Connection): void => {
+    conn.removeAllListeners('data');
+    conn.on('data', () => undefined);
+    if (conn.isPaused) conn.resume();
+    conn.end(); // both halves done: the connection closes itself
+    const deadline = loop.after(LINGER_MS, () => conn.destroy(), { ref: false });
+    conn.once('close', () => deadline.cancel());
   };
 
   // loanChunks: the RESP parser copies only an unfinished command, so zero-copy reads are safe here.
