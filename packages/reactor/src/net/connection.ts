@@ -355,7 +355,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const plain = error === undefined ? plainRun(this.#queue, MAX_WRITEV_BUFFERS) : 0;
     if (plain > 0) {
       try {
-        const n = plain === 1 ? this.socket.write(this.#queue[0]!) : this.socket.writev(this.#queue.slice(0, plain));
+        const n = this.#writeHead(plain);
         if (n !== null) this.bytesWritten += n;
       } catch {
         // The peer is gone: nothing more to save.
@@ -390,6 +390,12 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.#flush();
   };
 
+  /** One write(2)/writev(2) of the first `count` queued chunks (none carrying fds): bytes sent, or null on EAGAIN. */
+  #writeHead(count: number): number | null {
+    const queue = this.#queue;
+    return count === 1 ? this.socket.write(queue[0]!) : this.socket.writev(count === queue.length ? queue : queue.slice(0, count));
+  }
+
   #flush(): void {
     if (this.#destroyed) return;
     const queue = this.#queue;
@@ -397,10 +403,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     while (queue.length > 0) {
       // A chunk with fds goes alone (fd-passing.ts); the chunks before it go first.
       const run = plainRun(queue, MAX_WRITEV_BUFFERS);
-      const batch = queue.length === 1 ? queue : queue.slice(0, Math.max(run, 1));
+      const offered = Math.max(run, 1);
       let n: number | null;
       try {
-        n = run === 0 ? sendChunkWithFds(socket, batch[0]!) : batch.length === 1 ? socket.write(batch[0]!) : socket.writev(batch);
+        n = run === 0 ? sendChunkWithFds(socket, queue[0]!) : this.#writeHead(run);
       } catch (error) {
         this.destroy(error as Error);
         return;
@@ -414,7 +420,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       while (i < queue.length && n >= queue[i]!.length) n -= queue[i++]!.length;
       if (i > 0) queue.splice(0, i);
       if (n > 0) queue[0] = queue[0]!.subarray(n);
-      if (i < batch.length && queue.length > 0) break; // short write: the socket buffer is full
+      if (i < offered && queue.length > 0) break; // short write: the socket buffer is full
     }
     const pending = queue.length > 0;
     if (pending !== this.#wantWrite) {
