@@ -116,6 +116,70 @@ describe(`TCP streams on the reactor (${bindingName()})`, () => {
     loop.close();
   }, 60000);
 
+  test("a handler's reply leaves when the handler returns, before the next connection of the batch is read; other writes wait for the batch", async () => {
+    const loop = new Reactor({ logger: quietLogger });
+    const accepted: Connection[] = [];
+    // What each handler of the batch finds already sent to the other connection's client.
+    const seenByHandlers: string[] = [];
+    const clients: Socket[] = [];
+    const buf = Buffer.alloc(256);
+    const server = loop.listen({ host: '127.0.0.1', port: 0 }, (conn) => {
+      accepted.push(conn);
+      conn.on('data', (chunk) => {
+        const other = clients.find((c) => c.localAddress().port !== conn.remotePort)!;
+        const n = other.read(buf);
+        seenByHandlers.push(n === null ? '(nothing yet)' : buf.toString('latin1', 0, n));
+        conn.write('re:');
+        conn.write(chunk); // two writes of one handler: one writev when it returns
+      });
+    });
+    const address = server.address();
+    const port = 'port' in address ? address.port : 0;
+    const running = loop.run();
+    const until = async (done: () => boolean) => {
+      for (let waited = 0; !done(); waited += 5) {
+        if (waited > 5000) throw new Error('timed out');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+    try {
+      for (let i = 0; i < 2; i++) {
+        const client = Socket.create('tcp4');
+        client.connect({ family: 'ipv4', address: '127.0.0.1', port });
+        clients.push(client);
+      }
+      await until(() => accepted.length === 2);
+      // Both requests are in the kernel before the next turn: one batch reads both.
+      clients[0]!.write(Buffer.from('a'));
+      clients[1]!.write(Buffer.from('b'));
+      await until(() => seenByHandlers.length === 2);
+      // The first handler found nothing; the second found the first reply already sent, whole.
+      expect(seenByHandlers[0]).toBe('(nothing yet)');
+      expect(seenByHandlers[1]).toMatch(/^re:[ab]$/);
+      // A write made outside the connection's handler (a timer here) still leaves after the batch, in one piece.
+      const target = accepted[0]!;
+      const peer = clients.find((c) => c.localAddress().port === target.remotePort)!;
+      peer.read(buf); // this client's own reply, sent after the second handler returned
+      loop.after(1, () => {
+        target.write('x');
+        target.write('y');
+      });
+      let late = '';
+      await until(() => {
+        const n = peer.read(buf);
+        if (n !== null) late += buf.toString('latin1', 0, n);
+        return late.length >= 2;
+      });
+      expect(late).toBe('xy');
+    } finally {
+      for (const client of clients) client.close();
+      server.close();
+      for (const conn of accepted) conn.destroy();
+      await running;
+      loop.close();
+    }
+  });
+
   test('a slow reader: write() turns false at the high-water mark, drain follows, the queue stays bounded', async () => {
     const loop = new Reactor({ logger: quietLogger });
     const highWaterMark = 256 * 1024;

@@ -42,13 +42,12 @@ export function createFfiRsLibc(): Libc {
   });
   const T = ffi.DataType;
   const load = ffi.load as unknown as (d: Descriptor) => number;
-  const describe = (funcName: string, retType: number, paramsType: number[]): Descriptor => ({
-    library: LIBRARY,
-    funcName,
-    retType,
-    paramsType,
-    paramsValue: new Array<unknown>(paramsType.length).fill(0),
-  });
+  const described: Descriptor[] = [];
+  const describe = (funcName: string, retType: number, paramsType: number[]): Descriptor => {
+    const d = { library: LIBRARY, funcName, retType, paramsType, paramsValue: new Array<unknown>(paramsType.length).fill(0) };
+    described.push(d);
+    return d;
+  };
 
   // errno lives in thread-local storage: each thread (module instance) reads its own (errnoView).
   const result = (value: number): number => (value === -1 ? -errnoView.readInt32LE(0) : value);
@@ -138,6 +137,8 @@ export function createFfiRsLibc(): Libc {
   const tgsigqueueinfo = fn5('syscall', I64, [I64, I32, I32, I32, P]);
   const memcpy = fn3('memcpy', I64, [P, P, U64]);
 
+  serial(() => resolveSymbols(load, described));
+
   return {
     name: 'ffi-rs',
     close: fn1('close', I32, [I32]) as Libc['close'],
@@ -195,6 +196,29 @@ export function createFfiRsLibc(): Libc {
     inotify_add_watch: fn3('inotify_add_watch', I32, [I32, P, U32]) as Libc['inotify_add_watch'],
     inotify_rm_watch: fn2('inotify_rm_watch', I32, [I32, I32]) as Libc['inotify_rm_watch'],
   };
+}
+
+/**
+ * ffi-rs looks a function up on every call in a process-wide table without a
+ * lock, and adds the function to it on its first call: a worker making its
+ * first call of, say, timerfd_create while another thread looks up epoll_wait
+ * can find the table being reallocated under it (glibc aborted a process of
+ * 20 workers with "corrupted size vs. prev_size" during a loaded test run).
+ * So every function this binding uses is entered into the table up front,
+ * under the thread lock, by the first thread that loads the binding; later
+ * calls only read it. The call is made with one parameter too many or too
+ * few: ffi-rs resolves the symbol, then refuses the parameters before it
+ * would call the function.
+ */
+function resolveSymbols(load: (d: Descriptor) => number, described: readonly Descriptor[]): void {
+  for (const d of described) {
+    const mismatched = d.paramsValue.length === 0 ? [0] : [];
+    try {
+      load({ ...d, paramsValue: mismatched });
+    } catch {
+      // Expected: "params_type length is not equal with params_value length".
+    }
+  }
 }
 
 /** The file of ffi-rs's native module for this platform, when laid out as its package does. */

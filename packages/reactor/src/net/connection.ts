@@ -81,9 +81,9 @@ export function connectionOptionsFrom(options: ConnectionOptions): ConnectionOpt
 const MAX_WRITEV_BUFFERS = 512;
 
 /**
- * A stream connection (TCP or Unix) on a reactor. `write()` sends now when
- * it can and queues the rest; writes made during one loop turn go out
- * together in one writev after the batch; past the high-water mark `write()`
+ * A stream connection (TCP or Unix) on a reactor. `write()` queues; the
+ * writes of the connection's own handler go out together in one writev when
+ * it returns, other writes of a loop turn after the batch; past the high-water mark `write()`
  * returns false and 'drain' follows. `end()` half-closes once the queue is
  * flushed; `close()` flushes then closes; `destroy(err)` closes at once.
  *
@@ -135,6 +135,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #queue: Buffer[] = [];
   #queuedBytes = 0;
   #flushScheduled = false;
+  /** Inside this connection's own event handler: its writes are flushed when the handler returns. */
+  #dispatching = false;
   #needDrain = false;
   #reading = true;
   #wantWrite = false;
@@ -271,8 +273,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   /**
-   * Queue `data` (strings as UTF-8) to be sent after the current batch of
-   * events, together with every other write of this turn (one writev).
+   * Queue `data` (strings as UTF-8) to be sent in one writev with the other
+   * writes of the moment: when this connection's own event handler returns
+   * (a reply leaves before the next connection is read), or, for a write
+   * made elsewhere (a timer, another connection), after the current batch.
    * Buffers are queued by reference, as Node's streams do: do not change a
    * Buffer after writing it (a 'data' chunk may be written back as it is:
    * it is copied). Returns false once the queue passes the high-water mark.
@@ -380,12 +384,15 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #scheduleFlush(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
-    // After the current batch: every write of this turn goes out in one writev.
+    // Written from this connection's own handler: flushed when it returns.
+    if (this.#dispatching) return;
+    // Otherwise after the current batch: every write of this turn goes out in one writev.
     this.loop.defer(this.#deferredFlush);
   }
 
   /** What #scheduleFlush defers: made once per connection, not once per flush. */
   readonly #deferredFlush = (): void => {
+    if (!this.#flushScheduled) return; // flushed already, when its handler returned
     this.#flushScheduled = false;
     this.#flush();
   };
@@ -461,8 +468,21 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #onEvents(events: number): void {
     if (this.#destroyed) return;
     if ((events & EPOLLOUT) !== 0) this.#flush();
-    if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) !== 0 && this.#reading && !this.#readEnded) this.#read();
-    else if ((events & (EPOLLERR | EPOLLHUP)) !== 0 && !this.#destroyed) {
+    if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) !== 0 && this.#reading && !this.#readEnded) {
+      this.#dispatching = true;
+      try {
+        this.#read();
+      } finally {
+        this.#dispatching = false;
+      }
+      // The reply goes out now, before the next connection's read, as
+      // net.Socket's writes do: the peer (on another core) works on it
+      // while this turn goes on, instead of waiting for the whole batch.
+      if (this.#flushScheduled) {
+        this.#flushScheduled = false;
+        this.#flush();
+      }
+    } else if ((events & (EPOLLERR | EPOLLHUP)) !== 0 && !this.#destroyed) {
       // Not reading, but the socket failed: surface it.
       const code = this.socket.getError();
       if (code !== 0) this.destroy(new SystemError('read', code, { fd: this.socket.fd }));
