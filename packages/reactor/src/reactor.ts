@@ -326,7 +326,7 @@ export class Reactor {
   after(delayMs: number, callback: TimerCallback, options?: TimerOptions): Timer {
     validateNonNegative(delayMs, 'delayMs');
     const queue = this.#timerQueue(options);
-    return queue.create(callback, delayMs, 0, queue.now() + delayMs, options ?? NO_TIMER_OPTIONS);
+    return queue.create(callback, delayMs, false, queue.now() + delayMs, options ?? NO_TIMER_OPTIONS);
   }
 
   /**
@@ -343,7 +343,7 @@ export class Reactor {
     validateNonNegative(intervalMs, 'intervalMs');
     if (intervalMs <= 0) throw new OutOfRangeError(`intervalMs must be > 0; got ${intervalMs}`);
     const queue = this.#timerQueue(options);
-    return queue.create(callback, intervalMs, intervalMs, queue.now() + intervalMs, options ?? NO_TIMER_OPTIONS);
+    return queue.create(callback, intervalMs, true, queue.now() + intervalMs, options ?? NO_TIMER_OPTIONS);
   }
 
   /**
@@ -357,7 +357,7 @@ export class Reactor {
     const opts = options === undefined ? NO_TIMER_OPTIONS : validateOptions<Omit<TimerOptions, 'clock'>>(options);
     validateTimerOptions(opts);
     const queue = this.#timerQueue({ clock: 'realtime' });
-    return queue.create(callback, 0, 0, epochMs, opts, false);
+    return queue.create(callback, 0, false, epochMs, opts, false);
   }
 
   /**

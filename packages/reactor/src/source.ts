@@ -62,10 +62,16 @@ export interface SourceContext {
 const REF = 1;
 const ACTIVE = 2;
 const COUNTED = 4;
+/** The kind is kept in the flags, above these bits, as its index in KINDS. */
+const KIND_SHIFT = 3;
+const KINDS: readonly SourceKind[] = ['io', 'timer', 'signal', 'wakeup', 'child', 'defer', 'exit', 'path', 'pressure'];
+const KIND_CODES = new Map(KINDS.map((kind, i) => [kind, i << KIND_SHIFT]));
 
-interface Label {
-  readonly kind: SourceKind;
-  readonly description: string;
+/** What only some sources have, in one record made when first needed: a timer has none of it. */
+interface SourceRecord {
+  description: string | undefined;
+  registration: Registration | undefined;
+  tuning: Tuning | undefined;
 }
 
 /** @internal a source's place in the registry: its token, and its fd (-1: none) with the interest the registry holds for it (kept while paused). */
@@ -97,40 +103,54 @@ interface Tuning {
  * `unref()` and the changes of activity come in.
  */
 export abstract class Source {
-  /** The kind alone, or kind and description: one field, and no object for the sources made without a description (a million timers). */
-  readonly #label: SourceKind | Label;
   /** @internal the loop side */
   readonly core: LoopCore;
-  /**
-   * @internal where the registry keeps the source (token, fd, interest);
-   * undefined while not registered. One field: a timer is never registered,
-   * and each field costs 4 MB per million timers.
-   */
-  registration: Registration | undefined = undefined;
   /** @internal dispatches so far (the loop counts them) */
   dispatches = 0;
-  /** REF | ACTIVE | COUNTED in one small integer: a source per timer makes each field count at a million timers. */
+  /**
+   * REF | ACTIVE | COUNTED and the kind, in one small integer. A timer is a
+   * source, and at a million timers each field of a source is 8 MB more to
+   * allocate and for the scavenger to copy: a source is four fields, and
+   * what few sources have (a description, a registration, a priority or a
+   * rate limit) lives in `#record`.
+   */
   #flags: number;
-  /** Priority and rate limit, made when first set: most sources (a million timers) have neither. */
-  #tuning: Tuning | undefined;
+  #record: SourceRecord | undefined;
 
   /** Sources are made by the loop's methods (`watch`, `after`, `onSignal` …). */
   protected constructor(core: LoopCore, kind: SourceKind, description: string | undefined, ref: boolean) {
     this.core = core;
-    this.#label = description === undefined ? kind : { kind, description };
-    this.#flags = ref ? REF : 0;
+    this.#flags = (ref ? REF : 0) | KIND_CODES.get(kind)!;
+    if (description !== undefined) this.#record = { description, registration: undefined, tuning: undefined };
   }
 
   /** The kind of source, for logs and error reports. */
   get kind(): SourceKind {
-    const label = this.#label;
-    return typeof label === 'string' ? label : label.kind;
+    return KINDS[this.#flags >>> KIND_SHIFT]!;
   }
 
   /** The name given when it was made, for logs and errors. */
   get description(): string | undefined {
-    const label = this.#label;
-    return typeof label === 'string' ? undefined : label.description;
+    return this.#record?.description;
+  }
+
+  /** @internal where the registry keeps the source (token, fd, interest); undefined while not registered */
+  get registration(): Registration | undefined {
+    return this.#record?.registration;
+  }
+
+  /** @internal set by the registry */
+  set registration(registration: Registration | undefined) {
+    if (registration !== undefined || this.#record !== undefined) this.#own().registration = registration;
+  }
+
+  #own(): SourceRecord {
+    return (this.#record ??= { description: undefined, registration: undefined, tuning: undefined });
+  }
+
+  /** Priority and rate limit, made when first set: most sources (a million timers) have neither. */
+  get #tuning(): Tuning | undefined {
+    return this.#record?.tuning;
   }
 
   /** @internal the registry's key; 0 while not registered */
@@ -225,7 +245,7 @@ export abstract class Source {
   }
 
   #tune(): Tuning {
-    return (this.#tuning ??= { priority: 0, rateLimit: undefined, windowStart: 0, windowCount: 0, pauses: 0, resume: undefined });
+    return (this.#own().tuning ??= { priority: 0, rateLimit: undefined, windowStart: 0, windowCount: 0, pauses: 0, resume: undefined });
   }
 
   /** Whether `setRateLimit` applies: true for the sources driven by their own fd. */

@@ -78,41 +78,55 @@ export class Timer extends Source {
   due = 0;
   /** @internal scheduling order: breaks ties between equal deadlines */
   seq = 0;
-  /** @internal the bucket holding the timer while it is pending */
-  bucket: TimerBucket | undefined = undefined;
+  /**
+   * @internal the bucket holding the timer while it is pending, its queue
+   * otherwise: one field for both, as each has `queue` (a field per timer is
+   * 8 MB per million timers to allocate and collect).
+   */
+  place: TimerBucket | TimerQueue;
   /** @internal neighbours in the bucket's list */
   prev: Timer | undefined = undefined;
   /** @internal */
   next: Timer | undefined = undefined;
-  /** The delay (ms) that `refresh()` re-applies; 0 for `at()` timers. */
-  readonly delayMs: number;
-  /** The repeat interval (ms); 0 for one-shot timers. */
-  readonly intervalMs: number;
-  readonly #queue: TimerQueue;
+  /** The delay, or minus the interval of a repeating timer: one field for `delayMs` and `intervalMs`. */
+  readonly #period: number;
   readonly #callback: TimerCallback;
   /** The abort signal and close hook the few timers given them carry: one field on every timer instead of three. */
   readonly #extras: TimerExtras | undefined;
 
-  /** @internal made by `Reactor.after/every/at` */
-  constructor(queue: TimerQueue, callback: TimerCallback, delayMs: number, intervalMs: number, ref: boolean, options?: TimerOptions) {
+  /** @internal made by `Reactor.after/every/at`; a repeating timer's delay is its interval */
+  constructor(queue: TimerQueue, callback: TimerCallback, delayMs: number, repeat: boolean, ref: boolean, options?: TimerOptions) {
     super(queue.core, 'timer', undefined, ref);
-    this.#queue = queue;
+    this.place = queue;
     this.#callback = callback;
     if (options?.signal !== undefined || options?.onLoopClose !== undefined) {
       this.#extras = { signal: options.signal, onLoopClose: options.onLoopClose, onAbort: undefined };
     }
-    this.delayMs = delayMs;
-    this.intervalMs = intervalMs;
+    this.#period = repeat ? -delayMs : delayMs;
+  }
+
+  /** The delay (ms) that `refresh()` re-applies; 0 for `at()` timers. */
+  get delayMs(): number {
+    return Math.abs(this.#period);
+  }
+
+  /** The repeat interval (ms); 0 for one-shot timers. */
+  get intervalMs(): number {
+    return this.#period < 0 ? -this.#period : 0;
+  }
+
+  /** @internal the queue the timer belongs to */
+  get #queue(): TimerQueue {
+    return this.place.queue;
   }
 
   /**
    * @internal the bucket key: the duration, which orders the timers of one
    * bucket by deadline; undefined for `at()` timers (AbsoluteTimer), whose
-   * deadlines follow no order. A getter: a field more per timer is 4 MB more
-   * per million timers to allocate and collect.
+   * deadlines follow no order.
    */
   get durationKey(): number | undefined {
-    return this.intervalMs > 0 ? this.intervalMs : this.delayMs;
+    return Math.abs(this.#period);
   }
 
   /** The deadline (ms on the timer's clock) while pending: the earliest it fires, the slack included. */
@@ -211,7 +225,10 @@ export class TimerBucket implements HeapEntry {
   heapIndex = -1;
   head: Timer | undefined = undefined;
   tail: Timer | undefined = undefined;
-  constructor(readonly key: number | undefined) {}
+  constructor(
+    readonly queue: TimerQueue,
+    readonly key: number | undefined,
+  ) {}
 }
 
 const inOrder = (a: Timer, deadline: number): boolean => a.due <= deadline;
@@ -238,6 +255,11 @@ export class TimerQueue extends Source {
   #armed = Number.NaN;
   #seq = 0;
   #dirty = false;
+
+  /** Itself: a timer's `place` is its bucket while pending, its queue otherwise, and either gives the queue. */
+  get queue(): TimerQueue {
+    return this;
+  }
 
   /** The length of a tick (ms): the slack; 0 = exact (a tick is the clock's ms, unrounded). */
   readonly #slackMs: number;
@@ -283,10 +305,11 @@ export class TimerQueue extends Source {
     return slack > 0 ? ms / slack : ms;
   }
 
-  create(callback: TimerCallback, delayMs: number, intervalMs: number, deadline: number, options: TimerOptions, relative = true): Timer {
+  /** A timer due at `deadline`, repeating every `delayMs` when `repeat`; `relative` false: an at() timer. */
+  create(callback: TimerCallback, delayMs: number, repeat: boolean, deadline: number, options: TimerOptions, relative = true): Timer {
     validateFunction(callback, 'callback');
     const ref = options.ref !== false;
-    const timer = relative ? new Timer(this, callback, delayMs, intervalMs, ref, options) : new AbsoluteTimer(this, callback, delayMs, intervalMs, ref, options);
+    const timer = relative ? new Timer(this, callback, delayMs, repeat, ref, options) : new AbsoluteTimer(this, callback, delayMs, repeat, ref, options);
     if (options.priority !== undefined) timer.setPriority(options.priority);
     // An aborted signal: the timer exists (cancel() and refresh() stay harmless) but never fires.
     if (options.signal?.aborted !== true) this.schedule(timer, deadline);
@@ -316,11 +339,11 @@ export class TimerQueue extends Source {
     let bucket: TimerBucket | undefined;
     if (key !== undefined) {
       bucket = this.#byDuration.get(key);
-      if (bucket === undefined) this.#byDuration.set(key, (bucket = new TimerBucket(key)));
+      if (bucket === undefined) this.#byDuration.set(key, (bucket = new TimerBucket(this, key)));
       else if (bucket.tail !== undefined && !inOrder(bucket.tail, timer.due)) bucket = undefined;
     }
-    bucket ??= new TimerBucket(undefined);
-    timer.bucket = bucket;
+    bucket ??= new TimerBucket(this, undefined);
+    timer.place = bucket;
     timer.next = undefined;
     timer.prev = bucket.tail;
     if (bucket.tail === undefined) {
@@ -335,7 +358,7 @@ export class TimerQueue extends Source {
   }
 
   #unlink(timer: Timer): void {
-    const bucket = timer.bucket!;
+    const bucket = timer.place as TimerBucket;
     const { prev, next } = timer;
     if (next === undefined) bucket.tail = prev;
     else next.prev = prev;
@@ -350,7 +373,8 @@ export class TimerQueue extends Source {
         this.#heap.update(bucket);
       }
     } else prev.next = next;
-    timer.bucket = timer.prev = timer.next = undefined;
+    timer.place = this;
+    timer.prev = timer.next = undefined;
   }
 
   #changed(): void {
