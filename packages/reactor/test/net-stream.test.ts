@@ -180,6 +180,39 @@ describe(`TCP streams on the reactor (${bindingName()})`, () => {
     }
   });
 
+  test('a handler that writes and then throws: the error is reported, its reply still leaves, and later replies too', async () => {
+    const errors: unknown[] = [];
+    const loop = new Reactor({ logger: quietLogger, onError: (error) => errors.push(error) });
+    const server = loop.listen({ host: '127.0.0.1', port: 0 }, (conn) => {
+      conn.on('data', (chunk) => {
+        conn.write(chunk);
+        throw new Error('handler failed after writing');
+      });
+    });
+    const address = server.address();
+    const running = loop.run();
+    const client = await netClient('port' in address ? address.port : 0);
+    try {
+      let echoed = '';
+      client.setEncoding('latin1').on('data', (text: string) => (echoed += text));
+      for (const word of ['one', 'two', 'three']) {
+        const want = echoed + word;
+        client.write(word);
+        for (let waited = 0; echoed !== want; waited += 5) {
+          if (waited > 5000) throw new Error(`timed out: echoed ${JSON.stringify(echoed)}, wanted ${JSON.stringify(want)}`);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      }
+      expect(errors.length).toBe(3);
+      expect((errors[0] as Error).message).toBe('handler failed after writing');
+    } finally {
+      client.destroy();
+      server.close();
+      loop.close();
+      await running.catch(() => undefined);
+    }
+  });
+
   test('a slow reader: write() turns false at the high-water mark, drain follows, the queue stays bounded', async () => {
     const loop = new Reactor({ logger: quietLogger });
     const highWaterMark = 256 * 1024;

@@ -474,13 +474,15 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         this.#read();
       } finally {
         this.#dispatching = false;
-      }
-      // The reply goes out now, before the next connection's read, as
-      // net.Socket's writes do: the peer (on another core) works on it
-      // while this turn goes on, instead of waiting for the whole batch.
-      if (this.#flushScheduled) {
-        this.#flushScheduled = false;
-        this.#flush();
+        // The reply goes out now, before the next connection's read, as
+        // net.Socket's writes do: the peer (on another core) works on it
+        // while this turn goes on, instead of waiting for the whole batch.
+        // Also when the handler threw: its writes were queued with no
+        // deferred flush behind them.
+        if (this.#flushScheduled) {
+          this.#flushScheduled = false;
+          this.#flush();
+        }
       }
     } else if ((events & (EPOLLERR | EPOLLHUP)) !== 0 && !this.#destroyed) {
       // Not reading, but the socket failed: surface it.
