@@ -9,8 +9,21 @@ import { bindingName, ChildUnderTest, fixture, sleep } from './helpers';
 const cases = fixture('node-coexistence.js');
 const run = (name: string, ...args: string[]) => new ChildUnderTest([cases, name, ...args]);
 
-async function finished(child: ChildUnderTest): Promise<void> {
-  const exit = await child.exited;
+/**
+ * The child's clean exit, within `timeoutMs`. A child still running then is
+ * killed (SIGKILL) before the test fails: a hung child left spinning would
+ * slow every test after it.
+ */
+async function finished(child: ChildUnderTest, timeoutMs = 25_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+  const exit = await Promise.race([child.exited, timedOut]);
+  clearTimeout(timer);
+  if (exit === 'timeout') {
+    child.kill('SIGKILL');
+    await child.exited;
+    throw new Error(`still running after ${timeoutMs} ms: killed\nstdout:\n${child.lines.join('\n')}\nstderr:\n${child.stderr}`);
+  }
   if (exit.code !== 0) throw new Error(`exit ${JSON.stringify(exit)}\nstdout:\n${child.lines.join('\n')}\nstderr:\n${child.stderr}`);
 }
 
@@ -93,7 +106,7 @@ describe(`a reactor beside Node's own users of signals, on ${process.version} ($
 
   test('20 workers, each with a reactor made only inside it: every worker and the process exit cleanly', async () => {
     const child = run('workersOnly', '20');
-    await finished(child);
+    await finished(child, 50_000);
     expect(child.lines).toEqual(['workers exited 20/20']);
   }, 60_000);
 
