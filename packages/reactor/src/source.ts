@@ -64,8 +64,19 @@ const ACTIVE = 2;
 const COUNTED = 4;
 /** The kind is kept in the flags, above these bits, as its index in KINDS. */
 const KIND_SHIFT = 3;
-const KINDS: readonly SourceKind[] = ['io', 'timer', 'signal', 'wakeup', 'child', 'defer', 'exit', 'path', 'pressure'];
-const KIND_CODES = new Map(KINDS.map((kind, i) => [kind, i << KIND_SHIFT]));
+/** Every kind's bits in the flags: a Record, so that a kind added to SourceKind without a code does not compile. */
+const KIND_CODES: Readonly<Record<SourceKind, number>> = {
+  io: 0 << KIND_SHIFT,
+  timer: 1 << KIND_SHIFT,
+  signal: 2 << KIND_SHIFT,
+  wakeup: 3 << KIND_SHIFT,
+  child: 4 << KIND_SHIFT,
+  defer: 5 << KIND_SHIFT,
+  exit: 6 << KIND_SHIFT,
+  path: 7 << KIND_SHIFT,
+  pressure: 8 << KIND_SHIFT,
+};
+const KINDS = (Object.keys(KIND_CODES) as SourceKind[]).sort((a, b) => KIND_CODES[a] - KIND_CODES[b]);
 
 /** What only some sources have, in one record made when first needed: a timer has none of it. */
 interface SourceRecord {
@@ -120,7 +131,7 @@ export abstract class Source {
   /** Sources are made by the loop's methods (`watch`, `after`, `onSignal` …). */
   protected constructor(core: LoopCore, kind: SourceKind, description: string | undefined, ref: boolean) {
     this.core = core;
-    this.#flags = (ref ? REF : 0) | KIND_CODES.get(kind)!;
+    this.#flags = (ref ? REF : 0) | KIND_CODES[kind];
     if (description !== undefined) this.#record = { description, registration: undefined, tuning: undefined };
   }
 

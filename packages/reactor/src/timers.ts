@@ -126,7 +126,7 @@ export class Timer extends Source {
    * deadlines follow no order.
    */
   get durationKey(): number | undefined {
-    return Math.abs(this.#period);
+    return this.delayMs;
   }
 
   /** The deadline (ms on the timer's clock) while pending: the earliest it fires, the slack included. */

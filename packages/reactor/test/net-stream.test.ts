@@ -5,6 +5,7 @@ import { connect as netConnect, createServer, type Socket as NetSocket } from 'n
 import { Socket } from '@reactor/fds';
 import { Reactor, type Connection } from '@reactor/reactor';
 import { bindingName, expectNoFdLeaks, openFds, quietLogger } from './helpers';
+import { waitFor } from '@reactor/testing';
 
 expectNoFdLeaks();
 
@@ -136,23 +137,17 @@ describe(`TCP streams on the reactor (${bindingName()})`, () => {
     const address = server.address();
     const port = 'port' in address ? address.port : 0;
     const running = loop.run();
-    const until = async (done: () => boolean) => {
-      for (let waited = 0; !done(); waited += 5) {
-        if (waited > 5000) throw new Error('timed out');
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    };
     try {
       for (let i = 0; i < 2; i++) {
         const client = Socket.create('tcp4');
         client.connect({ family: 'ipv4', address: '127.0.0.1', port });
         clients.push(client);
       }
-      await until(() => accepted.length === 2);
+      await waitFor(() => accepted.length === 2, 5000, 'both connections accepted');
       // Both requests are in the kernel before the next turn: one batch reads both.
       clients[0]!.write(Buffer.from('a'));
       clients[1]!.write(Buffer.from('b'));
-      await until(() => seenByHandlers.length === 2);
+      await waitFor(() => seenByHandlers.length === 2, 5000, 'both handlers');
       // The first handler found nothing; the second found the first reply already sent, whole.
       expect(seenByHandlers[0]).toBe('(nothing yet)');
       expect(seenByHandlers[1]).toMatch(/^re:[ab]$/);
@@ -165,11 +160,15 @@ describe(`TCP streams on the reactor (${bindingName()})`, () => {
         target.write('y');
       });
       let late = '';
-      await until(() => {
-        const n = peer.read(buf);
-        if (n !== null) late += buf.toString('latin1', 0, n);
-        return late.length >= 2;
-      });
+      await waitFor(
+        () => {
+          const n = peer.read(buf);
+          if (n !== null) late += buf.toString('latin1', 0, n);
+          return late.length >= 2;
+        },
+        5000,
+        "the timer's writes",
+      );
       expect(late).toBe('xy');
     } finally {
       for (const client of clients) client.close();
@@ -198,10 +197,7 @@ describe(`TCP streams on the reactor (${bindingName()})`, () => {
       for (const word of ['one', 'two', 'three']) {
         const want = echoed + word;
         client.write(word);
-        for (let waited = 0; echoed !== want; waited += 5) {
-          if (waited > 5000) throw new Error(`timed out: echoed ${JSON.stringify(echoed)}, wanted ${JSON.stringify(want)}`);
-          await new Promise((resolve) => setTimeout(resolve, 5));
-        }
+        await waitFor(() => echoed === want, 5000, `the echo ${JSON.stringify(want)}`);
       }
       expect(errors.length).toBe(3);
       expect((errors[0] as Error).message).toBe('handler failed after writing');

@@ -387,12 +387,16 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     // Written from this connection's own handler: flushed when it returns.
     if (this.#dispatching) return;
     // Otherwise after the current batch: every write of this turn goes out in one writev.
-    this.loop.defer(this.#deferredFlush);
+    this.loop.defer(this.#flushIfScheduled);
   }
 
-  /** What #scheduleFlush defers: made once per connection, not once per flush. */
-  readonly #deferredFlush = (): void => {
-    if (!this.#flushScheduled) return; // flushed already, when its handler returned
+  /**
+   * The scheduled flush, when its handler returns or after the batch (a
+   * deferred one finds nothing to do if the handler's already ran). Made
+   * once per connection, not once per flush.
+   */
+  readonly #flushIfScheduled = (): void => {
+    if (!this.#flushScheduled) return;
     this.#flushScheduled = false;
     this.#flush();
   };
@@ -479,10 +483,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         // while this turn goes on, instead of waiting for the whole batch.
         // Also when the handler threw: its writes were queued with no
         // deferred flush behind them.
-        if (this.#flushScheduled) {
-          this.#flushScheduled = false;
-          this.#flush();
-        }
+        this.#flushIfScheduled();
       }
     } else if ((events & (EPOLLERR | EPOLLHUP)) !== 0 && !this.#destroyed) {
       // Not reading, but the socket failed: surface it.
