@@ -133,7 +133,7 @@ async function runSection(section: Section, o: Options, node: string, tools: Ret
       break;
     }
     case 'chunks': {
-      const { section: s, commands } = await runChunks({ rounds: o.quick ? 1 : 3, seconds: o.quick ? 1 : 4, warmupSeconds: 1, tools, node, log });
+      const { section: s, commands } = await runChunks({ rounds: o.quick ? 1 : 5, seconds: o.quick ? 1 : 4, warmupSeconds: 1, tools, node, log });
       results.chunks = s;
       results.commands.chunks = commands;
       break;

@@ -3,8 +3,34 @@
  * node --cpu-prof of the http example under wrk, 2026-11-26, 2-core machine),
  * printed in RESULTS.md only under a goal that was missed in the run.
  */
+import type { LoadCost } from './cpu';
 import type { Goal } from './goals';
-import type { Results } from './results';
+import { median, type Results } from './results';
+
+/** The median of one cost figure of a redis row's -P 16 runs of `test`. */
+function redisCost(r: Results, id: string, test: string, key: keyof LoadCost): number {
+  const samples = r.redis?.rows.find((x) => x.id === id)?.samples['16'] ?? [];
+  return median(samples.map((s) => s[test]?.cost?.[key] ?? Number.NaN).filter(Number.isFinite));
+}
+
+function redisRps(r: Results, id: string, test: string): number {
+  const samples = r.redis?.rows.find((x) => x.id === id)?.samples['16'] ?? [];
+  return median(samples.map((s) => s[test]?.rps ?? Number.NaN).filter(Number.isFinite));
+}
+
+/** This run's own figures on what bounds pipelined GET: how busy redis-benchmark was, and each server's CPU per request. */
+function redisCeiling(r: Results): string {
+  const client = redisCost(r, 'kv-koffi', 'GET', 'clientCores');
+  if (!Number.isFinite(client)) return '';
+  const [kv, node, redis] = ['kv-koffi', 'kv-node', 'redis-server'].map((id) => redisCost(r, id, 'GET', 'serverUsPerOp'));
+  const [kvRps, nodeRps, redisRps_] = ['kv-koffi', 'kv-node', 'redis-server'].map((id) => redisRps(r, id, 'GET'));
+  return (
+    ` In this run, at -P 16 GET: redis-benchmark (one thread) was ${client.toFixed(2)} cores busy against kv on koffi and ${redisCost(r, 'redis-server', 'GET', 'clientCores').toFixed(2)} against redis-server, ` +
+    `which served ${Math.round(redisRps_!).toLocaleString('en')} GET/s to kv koffi's ${Math.round(kvRps!).toLocaleString('en')}: 1.3× kv-node (${Math.round(1.3 * nodeRps!).toLocaleString('en')}/s) would be ${((1.3 * nodeRps!) / redisRps_!).toFixed(2)}× what redis-server itself reaches under this client. ` +
+    `The servers' CPU per GET tells them apart where the rate cannot: kv koffi ${kv!.toFixed(2)} µs, kv-node ${node!.toFixed(2)} µs (${(node! / kv!).toFixed(2)}× kv's), redis-server ${redis!.toFixed(2)} µs. ` +
+    'So with this client on 2 cores the GET goal against kv-node is bounded by the client; a client on cores of its own (several redis-benchmark threads on a larger machine) would let the rate follow the servers\' CPU per request, and then kv-node\'s CPU per GET ÷ kv\'s is the ratio to expect.'
+  );
+}
 
 export function limitNotes(goals: Goal[], r: Results): string[] {
   const missed = (prefix: string) => goals.some((g) => g.met === false && g.goal.startsWith(prefix));
@@ -29,7 +55,9 @@ export function limitNotes(goals: Goal[], r: Results): string[] {
         'the example\'s own RESP work (parse, look up, reply), timed without I/O, is ~0.35 µs of CPU per GET and ~0.5 µs per SET after this round\'s changes (headers in one pass, command names by letter code, arguments as ranges of the read buffer), from ~0.8 µs; ' +
         'what remains per batch is the reactor\'s read/dispatch/flush path and the FFI calls. The kv-node peer shares the RESP code, so every gain there also raises kv-node: the koffi ÷ kv-node ratio measures only the I/O path. ' +
         'Since 2026-11-29 evening replies leave when their connection\'s handler returns, not after the whole batch (node:net\'s writes always went at once): in the full run after that change SET went from 0.77× to 0.94× redis-server and from 1.03× to 1.30× kv-node. ' +
-        'Profiled after it (koffi, `-P 16 -c 50`, SET of one key): at 640k SET/s the server was idle 23% of the time, `send` took 47% (~15 µs per 16-reply batch: the loopback path, including waking redis-benchmark on the other core), `read` 16.5%, GC 2.5%, and all of the JavaScript together ~8%.',
+        'Profiled after it (koffi, `-P 16 -c 50`, SET of one key): at 640k SET/s the server was idle 23% of the time, `send` took 47% (~15 µs per 16-reply batch: the loopback path, including waking redis-benchmark on the other core), `read` 16.5%, GC 2.5%, and all of the JavaScript together ~8%. ' +
+        'GET profiled the same way (2026-11-29, night, koffi, 697k GET/s): `send` 48%, `read` 19%, `epoll_wait` 2%, idle 20%, GC 0.9%, the RESP code and the reactor\'s read/dispatch/flush together under 8%.' +
+        redisCeiling(r),
     );
   }
   if (missed('Default run mode')) {
@@ -60,9 +88,11 @@ export function limitNotes(goals: Goal[], r: Results): string[] {
   }
   if (missed('Owned chunks')) {
     notes.push(
-      '- **Owned chunks**: an owned chunk costs one `Buffer.from` of the bytes read (the pool for small reads). The throughput medians cannot settle a 3% goal on this host: its speed drifted within the run (in the 2026-11-29 evening run one row went from 40k to 61k req/s between rounds, and the first-round pairs ranged 0.90-1.11×). ' +
+      '- **Owned chunks**: an owned chunk costs one `Buffer.from` of the bytes read (the pool for small reads). Since 2026-11-29 night the goal is judged on the server\'s CPU per request or round trip, paired round by round (loaned and owned back to back, the order reversed every other round), because throughput medians could not settle 3% on this host: its speed drifted within the run (in the 2026-11-29 evening run one row went from 40k to 61k req/s between rounds, and the first-round pairs ranged 0.90-1.11×). ' +
+        'CPU per request drifts with the host too (the same HTTP row measured 15 and 24 µs within minutes that night), so even paired a few rounds can land a few per cent either side. ' +
         'Timed in-process instead (Node 20, same evening): the owned chunk of a 64 B read costs ~70 ns more than a view (113 vs 43 ns), under 1% of the ~15 µs of server CPU an HTTP request or a 64 B echo costs here; of a 16 KiB read, 1.3-2.5 µs more, nearly all of it the allocation of a new 16 KiB ArrayBuffer (`Buffer.allocUnsafe(16384)` alone 1.5-2.1 µs, the copy 0.25 µs), which is what Node\'s own sockets pay per read too (a fresh buffer each read). ' +
-        'What would move the 16 KiB case: owned chunks carved from a larger slab (Node\'s pool does that for reads under 4 KiB), at the price of a kept chunk keeping its slab alive.',
+        'A slab for owned chunks of 4 KiB and more was tried (2026-11-29 night): chunks carved from 128 KiB slabs, as Node\'s pool carves small ones. Timed in-process (median of 5 rounds of 100,000, CPU including V8\'s GC threads) a 16 KiB chunk went from 5.8-6.0 µs to 1.2-3.8 on Node 20 but only from 2.5-5.8 to 2.0-2.8 on Node 26, where a 4 KiB `Buffer.from` already costs 0.55-0.75 µs: what remains is V8\'s work per byte of external memory (GC), not the allocation count, and allocating one ArrayBuffer costs about the same from 4 KiB to 128 KiB here (3-7 µs on a slow host). ' +
+        'It was not kept: a kept chunk would keep its whole 128 KiB slab alive, so a handler that stores 4 KiB request bodies (a Node habit the owned default exists for) could hold 32× their size, where a node:net chunk holds its own bytes; and it would not reach 3% at 16 KiB either. The 16 KiB case costs what Node\'s own sockets cost per read; `loanChunks: true` is the way to avoid it.',
     );
   }
   if (missed('Idle')) notes.push('- **Idle**: an idle loop makes no turns (see "turns in the window"): CPU in the window is Node\'s own (timers of other modules, GC).');

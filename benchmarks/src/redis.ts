@@ -1,9 +1,6 @@
 /** Runs redis-benchmark (--csv) and parses its report. */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { measureLoad } from './cpu';
 import type { RedisSample } from './results';
-
-const run = promisify(execFile);
 
 /** Split one CSV line of redis-benchmark (every field is double-quoted). */
 function fields(line: string): string[] {
@@ -29,12 +26,27 @@ export function parseRedisCsv(text: string): RedisSample {
   return out;
 }
 
+/**
+ * The tests, one redis-benchmark run each, so each run's CPU belongs to one
+ * command (`ping` is two tests, PING_INLINE and PING_MBULK, and they share theirs).
+ */
+export const REDIS_TESTS = ['ping', 'set', 'get'];
+
 /** The redis-benchmark command line for one measurement (also printed in the report). */
-export function redisArgs(port: number, pipeline: number, requests: number, clients: number): string[] {
-  return ['-h', '127.0.0.1', '-p', String(port), '-t', 'ping,set,get', '-P', String(pipeline), '-n', String(requests), '-c', String(clients), '--csv'];
+export function redisArgs(port: number, pipeline: number, requests: number, clients: number, tests: string): string[] {
+  return ['-h', '127.0.0.1', '-p', String(port), '-t', tests, '-P', String(pipeline), '-n', String(requests), '-c', String(clients), '--csv'];
 }
 
-export async function runRedisBenchmark(port: number, pipeline: number, requests: number, clients: number): Promise<RedisSample> {
-  const { stdout } = await run('redis-benchmark', redisArgs(port, pipeline, requests, clients), { timeout: 300_000 });
-  return parseRedisCsv(stdout);
+/** Every test of REDIS_TESTS against the server process `serverPid`, each with what both sides spent on it (cpu.ts). */
+export async function runRedisBenchmark(serverPid: number, port: number, pipeline: number, requests: number, clients: number): Promise<RedisSample> {
+  const out: RedisSample = {};
+  for (const tests of REDIS_TESTS) {
+    let sample: RedisSample = {};
+    const { cost } = await measureLoad(serverPid, 'redis-benchmark', redisArgs(port, pipeline, requests, clients, tests), 300_000, (stdout) => {
+      sample = parseRedisCsv(stdout);
+      return requests * Object.keys(sample).length;
+    });
+    for (const [test, figures] of Object.entries(sample)) out[test] = { ...figures, cost };
+  }
+  return out;
 }

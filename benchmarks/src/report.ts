@@ -3,12 +3,17 @@ import { evaluateGoals, type Goal } from './goals';
 import { formatIdle } from './idle';
 import { limitNotes } from './limits';
 import { disturbedBanner, disturbedMark, loadSection } from './report-load';
+import type { LoadCost } from './cpu';
 import { formatRatio, median, ratio, type Results } from './results';
 import { formatTimers } from './timers';
 import { formatWakeup } from './wakeup';
 import { formatChunks } from './run-chunks';
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a');
+
+const CPU_COLUMNS =
+  'CPU columns (from /proc over each measured run): the server\'s CPU per request, and how busy the server and the load generator were (CPU ÷ wall time; 1.00 is one core). ' +
+  'Both share this machine\'s cores over loopback, so a load generator near one core busy is the ceiling of every row it measures: past it, requests/s compare the client, and the server CPU per request is the figure that still separates the servers.';
 
 function httpSection(r: Results): string[] {
   const h = r.http!;
@@ -18,15 +23,24 @@ function httpSection(r: Results): string[] {
     '',
     `wrk -t${h.wrkThreads}, ${h.seconds} s per measurement after a warm-up, ${h.rounds} round(s) alternating over the servers (each started fresh for its turn); medians. Ratios are requests/s ÷ the named peer.`,
     '',
+    CPU_COLUMNS,
+    '',
   ];
   for (const c of h.connections) {
-    lines.push(`### ${c} connections`, '', '| server | requests/s | p50 (ms) | p99 (ms) | ÷ node:http | ÷ node:net | ÷ C | errors |', '|---|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push(
+      `### ${c} connections`,
+      '',
+      '| server | requests/s | p50 (ms) | p99 (ms) | ÷ node:http | ÷ node:net | ÷ C | server CPU (µs/request) | server busy (cores) | wrk busy (cores) | errors |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    );
     for (const row of h.rows) {
       const s = row.samples[String(c)] ?? [];
       const mine = median(s.map((x) => x.requestsPerSec));
+      const cost = (key: keyof LoadCost) => median(s.map((x) => x.cost?.[key] ?? Number.NaN).filter(Number.isFinite));
       lines.push(
         `| ${row.label} | ${fmt(mine)} | ${fmt(median(s.map((x) => x.latencyP50Ms)), 2)} | ${fmt(median(s.map((x) => x.latencyP99Ms)), 2)} | ` +
-          `${formatRatio(ratio(mine, rps('node-http', c)))} | ${formatRatio(ratio(mine, rps('node-net', c)))} | ${formatRatio(ratio(mine, rps('c-epoll', c)))} | ${s.reduce((n, x) => n + x.errors, 0)} |`,
+          `${formatRatio(ratio(mine, rps('node-http', c)))} | ${formatRatio(ratio(mine, rps('node-net', c)))} | ${formatRatio(ratio(mine, rps('c-epoll', c)))} | ` +
+          `${fmt(cost('serverUsPerOp'), 1)} | ${fmt(cost('serverCores'), 2)} | ${fmt(cost('clientCores'), 2)} | ${s.reduce((n, x) => n + x.errors, 0)} |`,
       );
     }
     lines.push('');
@@ -43,6 +57,8 @@ function redisSection(r: Results): string[] {
     '',
     `redis-benchmark -t ping,set,get -c ${d.clients}, -n ${d.requests} per test at -P 1 (more for deeper pipelines, see Commands), ${d.rounds} round(s) alternating over the servers; medians of requests/s.`,
     '',
+    CPU_COLUMNS,
+    '',
   ];
   for (const p of d.pipelines) {
     const get = (id: string, t: string) => median((d.rows.find((x) => x.id === id)?.samples[String(p)] ?? []).map((s) => s[t]?.rps ?? Number.NaN).filter(Number.isFinite));
@@ -51,6 +67,15 @@ function redisSection(r: Results): string[] {
       lines.push(`| ${row.label} | ${tests.map((t) => fmt(get(row.id, t))).join(' | ')} | ${formatRatio(ratio(get(row.id, 'GET'), get('kv-node', 'GET')))} | ${formatRatio(ratio(get(row.id, 'GET'), get('redis-server', 'GET')))} |`);
     }
     lines.push('');
+    const cost = (id: string, t: string, key: keyof LoadCost) =>
+      median((d.rows.find((x) => x.id === id)?.samples[String(p)] ?? []).map((s) => s[t]?.cost?.[key] ?? Number.NaN).filter(Number.isFinite));
+    if (d.rows.some((row) => Number.isFinite(cost(row.id, 'GET', 'serverUsPerOp')))) {
+      lines.push(`| server, -P ${p} | ${['SET', 'GET'].map((t) => `${t}: server CPU (µs/request) | ${t}: server busy (cores) | ${t}: redis-benchmark busy (cores)`).join(' | ')} |`, `|---|${'---:|'.repeat(6)}`);
+      for (const row of d.rows) {
+        lines.push(`| ${row.label} | ${['SET', 'GET'].map((t) => `${fmt(cost(row.id, t, 'serverUsPerOp'), 2)} | ${fmt(cost(row.id, t, 'serverCores'), 2)} | ${fmt(cost(row.id, t, 'clientCores'), 2)}`).join(' | ')} |`);
+      }
+      lines.push('');
+    }
   }
   lines.push(...d.pipelines.map((p) => `![Redis requests/s, -P ${p}](charts/redis-P${p}.svg)\n`));
   return lines;

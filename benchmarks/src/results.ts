@@ -1,3 +1,4 @@
+import type { LoadCost } from './cpu';
 import type { SectionLoad } from './load';
 
 /**
@@ -8,14 +9,18 @@ import type { SectionLoad } from './load';
 /** One HTTP measurement (one wrk run). */
 export interface HttpSample {
   requestsPerSec: number;
+  /** Requests completed in the run (older results have none). */
+  requests?: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
   /** Socket errors (connect+read+write+timeout) plus non-2xx responses: nonzero means the row is suspect. */
   errors: number;
+  /** Server and client CPU over the run (older results have none). */
+  cost?: LoadCost;
 }
 
-/** One redis-benchmark run: requests/s per test (PING_INLINE, PING_MBULK, SET, GET). */
-export type RedisSample = Record<string, { rps: number; p50Ms: number; p99Ms: number }>;
+/** One redis-benchmark run: requests/s per test (PING_INLINE, PING_MBULK, SET, GET), and the CPU of the run that measured it. */
+export type RedisSample = Record<string, { rps: number; p50Ms: number; p99Ms: number; cost?: LoadCost }>;
 
 /** A row that could not run, and why (a tool is missing, the server did not start). */
 export interface Skipped {
@@ -66,7 +71,16 @@ export interface ChunksSection {
   connections: number;
   /** Echo message sizes (bytes); the measures are `http` and `echo-<size>`. */
   echoSizes: number[];
-  rows: Array<{ id: string; label: string; app: 'http' | 'echo'; binding: string; chunks: 'loan' | 'owned'; samples: Record<string, number[]> }>;
+  rows: Array<{
+    id: string;
+    label: string;
+    app: 'http' | 'echo';
+    binding: string;
+    chunks: 'loan' | 'owned';
+    samples: Record<string, number[]>;
+    /** Server CPU per request or round trip (µs), per round, keyed as samples (older results have none). */
+    cpuUsPerOp?: Record<string, number[]>;
+  }>;
   skipped: Skipped[];
 }
 

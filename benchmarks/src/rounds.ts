@@ -18,8 +18,8 @@ export function rowsWithTools(rows: ServerRow[], client: Tool, tools: Partial<Re
 }
 
 /**
- * `rounds` rounds over `rows` (Node rows run by the binary `node`), alternating: each row's server is started for
- * its turn, `measure`d, and stopped. A server that does not start is skipped
+ * `rounds` rounds over `rows` (Node rows run by the binary `node`), alternating, in reverse order every other round: each row's server is started for
+ * its turn, `measure`d (given its pid, whose CPU the measurement reads), and stopped. A server that does not start is skipped
  * from then on; a measurement that fails is logged under `section` and the
  * rounds go on.
  */
@@ -30,10 +30,12 @@ export async function alternateRounds<R extends ServerRow>(
   section: string,
   node: string,
   log: (line: string) => void,
-  measure: (row: R, port: number, round: number) => Promise<void>,
+  measure: (row: R, port: number, round: number, serverPid: number) => Promise<void>,
 ): Promise<void> {
   for (let round = 1; round <= rounds; round++) {
-    for (const row of rows) {
+    // Every other round in reverse: a host whose speed drifts within a round
+    // then favours neither the rows that run first nor those that run last.
+    for (const row of round % 2 === 1 ? rows : [...rows].reverse()) {
       if (skipped.some((s) => s.id === row.id)) continue;
       const port = await freePort();
       let server;
@@ -44,7 +46,7 @@ export async function alternateRounds<R extends ServerRow>(
         continue;
       }
       try {
-        await measure(row, port, round);
+        await measure(row, port, round, server.pid);
       } catch (error) {
         log(`[${section}] ${row.label}: ${(error as Error).message.split('\n')[0]}`);
       } finally {

@@ -42,13 +42,13 @@ export async function runHttp(o: HttpOptions): Promise<{ section: HttpSection; c
   const samples = new Map<string, Record<string, HttpSample[]>>(rows.map((r) => [r.id, {}]));
   for (const row of rows) commands.push(commandLine(row, 8080, o.node));
   for (const c of o.connections) commands.push(`wrk ${wrkArgs('http://127.0.0.1:8080/', c, wrkThreads, o.seconds).join(' ')}   # after a ${o.warmupSeconds} s warm-up, same flags`);
-  await alternateRounds(rows, o.rounds, skipped, 'http', o.node, o.log, async (row, port, round) => {
+  await alternateRounds(rows, o.rounds, skipped, 'http', o.node, o.log, async (row, port, round, pid) => {
     const url = `http://127.0.0.1:${port}/`;
     for (const c of o.connections) {
-      await runWrk(url, c, wrkThreads, o.warmupSeconds);
-      const sample = await runWrk(url, c, wrkThreads, o.seconds);
+      await runWrk(pid, url, c, wrkThreads, o.warmupSeconds);
+      const sample = await runWrk(pid, url, c, wrkThreads, o.seconds);
       (samples.get(row.id)![String(c)] ??= []).push(sample);
-      o.log(`[http] round ${round}/${o.rounds} ${row.label}, c=${c}: ${Math.round(sample.requestsPerSec).toLocaleString('en')} req/s, p99 ${sample.latencyP99Ms.toFixed(2)} ms${sample.errors > 0 ? `, ${sample.errors} errors` : ''}`);
+      o.log(`[http] round ${round}/${o.rounds} ${row.label}, c=${c}: ${Math.round(sample.requestsPerSec).toLocaleString('en')} req/s, p99 ${sample.latencyP99Ms.toFixed(2)} ms, server ${sample.cost.serverUsPerOp.toFixed(1)} µs CPU/request, wrk ${sample.cost.clientCores.toFixed(2)} cores${sample.errors > 0 ? `, ${sample.errors} errors` : ''}`);
     }
   });
   const section: HttpSection = {

@@ -1,9 +1,6 @@
 /** Runs wrk against a URL and parses its report (with --latency). */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { measureLoad, type LoadCost } from './cpu';
 import type { HttpSample } from './results';
-
-const run = promisify(execFile);
 
 const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -28,10 +25,18 @@ export function parseWrk(text: string): HttpSample {
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(text);
   return {
     requestsPerSec: Number(rps[1]),
+    requests: requestCount(text),
     latencyP50Ms: percentile('50'),
     latencyP99Ms: percentile('99'),
     errors: socketErrors + (non2xx === null ? 0 : Number(non2xx[1])),
   };
+}
+
+/** "123456 requests in 5.00s, …": the requests wrk completed. */
+export function requestCount(text: string): number {
+  const m = /^\s*(\d+) requests in /m.exec(text);
+  if (m === null) throw new Error(`wrk: no "requests in" line in its output:\n${text}`);
+  return Number(m[1]);
 }
 
 /** The wrk command line for one measurement (also printed in the report). */
@@ -39,7 +44,8 @@ export function wrkArgs(url: string, connections: number, threads: number, secon
   return [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', url];
 }
 
-export async function runWrk(url: string, connections: number, threads: number, seconds: number): Promise<HttpSample> {
-  const { stdout } = await run('wrk', wrkArgs(url, connections, threads, seconds), { timeout: (seconds + 30) * 1000 });
-  return parseWrk(stdout);
+/** One wrk run against the server process `serverPid`: its report, and what each side spent (cpu.ts). */
+export async function runWrk(serverPid: number, url: string, connections: number, threads: number, seconds: number): Promise<HttpSample & { cost: LoadCost }> {
+  const { stdout, cost } = await measureLoad(serverPid, 'wrk', wrkArgs(url, connections, threads, seconds), (seconds + 30) * 1000, requestCount);
+  return { ...parseWrk(stdout), cost };
 }

@@ -105,6 +105,45 @@ describe('the pipelined RESP goals', () => {
   });
 });
 
+describe('the owned-chunk goal', () => {
+  const chunks = (cpuUsPerOp?: [number[], number[]]) => {
+    const r = results({});
+    const row = (chunksKind: 'loan' | 'owned', rates: number[], cpu?: number[]) => ({
+      id: `echo-koffi-${chunksKind}`,
+      label: chunksKind,
+      app: 'echo' as const,
+      binding: 'koffi',
+      chunks: chunksKind,
+      samples: { 'echo-64': rates },
+      ...(cpu === undefined ? {} : { cpuUsPerOp: { 'echo-64': cpu } }),
+    });
+    // The rates alone say owned chunks cost 20%: the host slowed down while the owned row ran.
+    r.chunks = { seconds: 4, rounds: 3, connections: 50, echoSizes: [64], rows: [row('loan', [100, 100, 100], cpuUsPerOp?.[0]), row('owned', [80, 80, 80], cpuUsPerOp?.[1])], skipped: [] };
+    return evaluateGoals(r).find((g) => g.goal.startsWith('Owned chunks'))!;
+  };
+
+  it('is judged on the server CPU per operation, round by round, where it was measured', () => {
+    const met = chunks([
+      [10, 20, 12],
+      [10.2, 20.4, 12.24],
+    ]);
+    expect(met.measured).toContain('server CPU each, owned ÷ loaned (paired rounds) = 1.020×');
+    expect(met.met).toBe(true);
+    const missed = chunks([
+      [10, 20, 12],
+      [11, 22, 13.2],
+    ]);
+    expect(missed.met).toBe(false);
+    expect(missed.gap).toBe('7.0 points over');
+  });
+
+  it('falls back to the rates for results from before the CPU was measured', () => {
+    const g = chunks();
+    expect(g.measured).toContain('rate owned ÷ loaned = 0.80×');
+    expect(g.met).toBe(false);
+  });
+});
+
 describe('buildReport', () => {
   it('has the machine, the goals, the tables and the exact commands', () => {
     const md = buildReport(results({ 'reactor-koffi-thread': [100], 'node-http': [50] }));

@@ -7,17 +7,17 @@ import { join } from 'node:path';
 import { parseRedisCsv, redisArgs } from '../src/redis';
 import { median, ratio } from '../src/results';
 import { requestsFor } from '../src/run-redis';
-import { parseDurationMs, parseWrk, wrkArgs } from '../src/wrk';
+import { parseDurationMs, parseWrk, requestCount, wrkArgs } from '../src/wrk';
 
 const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', name), 'utf8');
 
 describe('parseWrk', () => {
   it('reads requests/s and the p50/p99 latency of a clean run (microsecond units)', () => {
-    expect(parseWrk(fixture('wrk-c50-latency.txt'))).toEqual({ requestsPerSec: 77845.95, latencyP50Ms: 0.353, latencyP99Ms: 4.23, errors: 0 });
+    expect(parseWrk(fixture('wrk-c50-latency.txt'))).toEqual({ requestsPerSec: 77845.95, requests: 155985, latencyP50Ms: 0.353, latencyP99Ms: 4.23, errors: 0 });
   });
 
   it('reads millisecond units (1000 connections)', () => {
-    expect(parseWrk(fixture('wrk-c1000-latency.txt'))).toEqual({ requestsPerSec: 120966.73, latencyP50Ms: 3.96, latencyP99Ms: 7.44, errors: 0 });
+    expect(parseWrk(fixture('wrk-c1000-latency.txt'))).toEqual({ requestsPerSec: 120966.73, requests: 253674, latencyP50Ms: 3.96, latencyP99Ms: 7.44, errors: 0 });
   });
 
   it('counts socket errors and non-2xx responses as errors', () => {
@@ -25,6 +25,11 @@ describe('parseWrk', () => {
     expect(r.requestsPerSec).toBe(113327.79);
     expect(r.errors).toBe(6 + 124728);
     expect(r.latencyP99Ms).toBeCloseTo(1.88, 6);
+  });
+
+  it('reads how many requests completed (the CPU per request divides by it)', () => {
+    expect(requestCount(fixture('wrk-c50-latency.txt'))).toBe(155985);
+    expect(() => requestCount('Requests/sec: 1\n')).toThrow(/requests in/);
   });
 
   it('refuses output without a Requests/sec line (wrk failed to connect)', () => {
@@ -67,7 +72,7 @@ describe('parseRedisCsv', () => {
   });
 
   it('builds the redis-benchmark command line; deeper pipelines get more requests', () => {
-    expect(redisArgs(6380, 16, 800, 50)).toEqual(['-h', '127.0.0.1', '-p', '6380', '-t', 'ping,set,get', '-P', '16', '-n', '800', '-c', '50', '--csv']);
+    expect(redisArgs(6380, 16, 800, 50, 'get')).toEqual(['-h', '127.0.0.1', '-p', '6380', '-t', 'get', '-P', '16', '-n', '800', '-c', '50', '--csv']);
     expect(requestsFor(1000, 1)).toBe(1000);
     expect(requestsFor(1000, 16)).toBe(16000);
   });
