@@ -13,22 +13,50 @@ function redisCost(r: Results, id: string, test: string, key: keyof LoadCost): n
   return median(samples.map((s) => s[test]?.cost?.[key] ?? Number.NaN).filter(Number.isFinite));
 }
 
-function redisRps(r: Results, id: string, test: string): number {
-  const samples = r.redis?.rows.find((x) => x.id === id)?.samples['16'] ?? [];
-  return median(samples.map((s) => s[test]?.rps ?? Number.NaN).filter(Number.isFinite));
+/** The median of one cost figure of an HTTP row at a connection count. */
+function httpCost(r: Results, id: string, connections: number, key: keyof LoadCost): number {
+  const samples = r.http?.rows.find((x) => x.id === id)?.samples[String(connections)] ?? [];
+  return median(samples.map((s) => s.cost?.[key] ?? Number.NaN).filter(Number.isFinite));
 }
 
-/** This run's own figures on what bounds pipelined GET: how busy redis-benchmark was, and each server's CPU per request. */
-function redisCeiling(r: Results): string {
-  const client = redisCost(r, 'kv-koffi', 'GET', 'clientCores');
-  if (!Number.isFinite(client)) return '';
-  const [kv, node, redis] = ['kv-koffi', 'kv-node', 'redis-server'].map((id) => redisCost(r, id, 'GET', 'serverUsPerOp'));
-  const [kvRps, nodeRps, redisRps_] = ['kv-koffi', 'kv-node', 'redis-server'].map((id) => redisRps(r, id, 'GET'));
+/** This run's own figures on what bounds the HTTP rows against C: how busy wrk and each server were, and the CPU per request. */
+function httpBounds(r: Results): string {
+  const parts: string[] = [];
+  for (const c of r.http?.connections ?? []) {
+    const [thread, cResponder, net] = ['reactor-koffi-thread', 'c-epoll', 'node-net'].map((id) => httpCost(r, id, c, 'serverUsPerOp'));
+    const cRps = median((r.http?.rows.find((x) => x.id === 'c-epoll')?.samples[String(c)] ?? []).map((x) => x.requestsPerSec));
+    if (![thread, cResponder, net, cRps].every((x) => Number.isFinite(x))) return '';
+    parts.push(
+      `c=${c}: the C responder was ${httpCost(r, 'c-epoll', c, 'serverCores').toFixed(2)} cores busy with wrk at ${httpCost(r, 'c-epoll', c, 'clientCores').toFixed(2)}, ` +
+        `koffi thread mode ${httpCost(r, 'reactor-koffi-thread', c, 'serverCores').toFixed(2)} with wrk at ${httpCost(r, 'reactor-koffi-thread', c, 'clientCores').toFixed(2)}; ` +
+        `server CPU per request: C ${cResponder!.toFixed(1)} µs, koffi thread ${thread!.toFixed(1)} µs (${(thread! / cResponder!).toFixed(2)}× C's), node:net ${net!.toFixed(1)} µs; ` +
+        `a loop saturating one core reaches 0.95× C's ${Math.round(cRps).toLocaleString('en')} req/s only at ${(1e6 / (0.95 * cRps)).toFixed(1)} µs of CPU per request or less`,
+    );
+  }
+  return ` In this run (${parts.join('; ')}). So wrk bounds the C row and the loop's own CPU per request bounds the koffi thread-mode row.`;
+}
+
+/** The kv example's own RESP work per GET (parse, look up, reply), timed in-process without I/O on 2026-11-29. */
+const RESP_US_PER_GET = 0.35;
+
+/** This run's own figures on what bounds pipelined RESP: how busy each side was, and each server's CPU per request. */
+function redisBounds(r: Results): string {
+  const parts: string[] = [];
+  const [getKv, getNode] = ['kv-koffi', 'kv-node'].map((id) => redisCost(r, id, 'GET', 'serverUsPerOp')) as [number, number];
+  for (const test of ['SET', 'GET']) {
+    const [kv, node, redis] = ['kv-koffi', 'kv-node', 'redis-server'].map((id) => redisCost(r, id, test, 'serverUsPerOp'));
+    if (![kv, node, redis].every((x) => Number.isFinite(x))) return '';
+    const busy = (id: string) => `${redisCost(r, id, test, 'serverCores').toFixed(2)}/${redisCost(r, id, test, 'clientCores').toFixed(2)}`;
+    parts.push(
+      `${test}: server CPU per request kv koffi ${kv!.toFixed(2)} µs, kv-node ${node!.toFixed(2)} µs (${(node! / kv!).toFixed(2)}× kv's), redis-server ${redis!.toFixed(2)} µs; ` +
+        `busy (server/redis-benchmark, cores) kv koffi ${busy('kv-koffi')}, kv-node ${busy('kv-node')}, redis-server ${busy('redis-server')}; ` +
+        `1.3× kv-node's rate would take kv at ${(node! / 1.3).toFixed(2)} µs per request, ${((node! / 1.3 / redis!) * 100).toFixed(0)}% of what redis-server spends`,
+    );
+  }
   return (
-    ` In this run, at -P 16 GET: redis-benchmark (one thread) was ${client.toFixed(2)} cores busy against kv on koffi and ${redisCost(r, 'redis-server', 'GET', 'clientCores').toFixed(2)} against redis-server, ` +
-    `which served ${Math.round(redisRps_!).toLocaleString('en')} GET/s to kv koffi's ${Math.round(kvRps!).toLocaleString('en')}: 1.3× kv-node (${Math.round(1.3 * nodeRps!).toLocaleString('en')}/s) would be ${((1.3 * nodeRps!) / redisRps_!).toFixed(2)}× what redis-server itself reaches under this client. ` +
-    `The servers' CPU per GET tells them apart where the rate cannot: kv koffi ${kv!.toFixed(2)} µs, kv-node ${node!.toFixed(2)} µs (${(node! / kv!).toFixed(2)}× kv's), redis-server ${redis!.toFixed(2)} µs. ` +
-    'So with this client on 2 cores the GET goal against kv-node is bounded by the client; a client on cores of its own (several redis-benchmark threads on a larger machine) would let the rate follow the servers\' CPU per request, and then kv-node\'s CPU per GET ÷ kv\'s is the ratio to expect.'
+    ` In this run, at -P 16 (${parts.join('. ')}. ` +
+    'With both the server and redis-benchmark near one core each on this 2-core machine, the rate follows the server\'s CPU per request, and nearly half of that is the kernel\'s (sys time 0.55-0.65 µs per request for every server, measured from /proc/<pid>/stat on 2026-11-29): a gain on kv-node of 1.3× needs kv to be about as frugal as redis-server in C. ' +
+    `The RESP code (~${RESP_US_PER_GET} µs of CPU per GET, timed without I/O) is shared with kv-node, so making it cheaper raises both; the I/O path is what separates them: for GET, ${(getKv - RESP_US_PER_GET).toFixed(2)} µs per request for kv against ${(getNode - RESP_US_PER_GET).toFixed(2)} for kv-node in this run.`
   );
 }
 
@@ -44,7 +72,8 @@ export function limitNotes(goals: Goal[], r: Results): string[] {
         'On Node 26 (2026-11-29, evening) node:net is faster than on Node 20 and the ffi-rs default mode fell behind it at c=1000: `perf trace -s` showed the same syscalls per request as node:net, but ~750 requests per turn, all read before any reply was written (replies were flushed after the batch), so wrk on the other core waited while the server read. Replies now leave when their connection\'s handler returns: ffi-rs default ÷ node:net at c=1000 on Node 26 went from ~0.83× to ~0.93× (server CPU per request 20.9-22.5 → 18.8-19.2 µs, node:net 17.4-18.8). ' +
         'What is left of the ffi-rs gap is its data path, Node\'s fs binding: `fs.writeSync` and `fs.readSync` take 87% of the profile (the reactor\'s JS under 5%), and a write+read pair through them costs 5.5 µs on a socketpair where the same two syscalls from C cost 3.4 µs on this VM (a bare getppid() is 1.1 µs here), ~1 µs per request more than koffi\'s calls, which keep the koffi default mode level with node:net. ' +
         'koffi thread mode against C: the C responder is bound by wrk (its server used 73% of a core at 77k req/s, 9.4 µs of CPU per request) while the reactor\'s loop thread is saturated at ~15 µs per request, of which the two syscalls through koffi and epoll_wait are nearly all. ' +
-        '"≥ 2× node:http" at c=50 asks for about what the single-threaded C responder itself does here (C ÷ node:http is 1.99× in the 2026-11-26 run, 2.10× in the 2026-11-29 afternoon one, 1.66× in the evening one): with wrk on the same 2 cores, no server in JavaScript can pass the C one, so that goal moves only with the C bound.',
+        '"≥ 2× node:http" at c=50 asks for about what the single-threaded C responder itself does here (C ÷ node:http is 1.99× in the 2026-11-26 run, 2.10× in the 2026-11-29 afternoon one, 1.66× in the evening one): with wrk on the same 2 cores, no server in JavaScript can pass the C one, so that goal moves only with the C bound.' +
+        httpBounds(r),
     );
   }
   if (missed('Redis')) {
@@ -57,7 +86,7 @@ export function limitNotes(goals: Goal[], r: Results): string[] {
         'Since 2026-11-29 evening replies leave when their connection\'s handler returns, not after the whole batch (node:net\'s writes always went at once): in the full run after that change SET went from 0.77× to 0.94× redis-server and from 1.03× to 1.30× kv-node. ' +
         'Profiled after it (koffi, `-P 16 -c 50`, SET of one key): at 640k SET/s the server was idle 23% of the time, `send` took 47% (~15 µs per 16-reply batch: the loopback path, including waking redis-benchmark on the other core), `read` 16.5%, GC 2.5%, and all of the JavaScript together ~8%. ' +
         'GET profiled the same way (2026-11-29, night, koffi, 697k GET/s): `send` 48%, `read` 19%, `epoll_wait` 2%, idle 20%, GC 0.9%, the RESP code and the reactor\'s read/dispatch/flush together under 8%.' +
-        redisCeiling(r),
+        redisBounds(r),
     );
   }
   if (missed('Default run mode')) {

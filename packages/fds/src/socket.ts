@@ -152,7 +152,8 @@ export class Socket extends FileDescriptor {
     const buf = validateBuffer(buffer, 'buffer');
     const len = length === undefined ? buf.length : validateInteger(length, 'length', 0, buf.length);
     const r = libc().read(this.use('read'), buf, len);
-    return checkWouldBlock(r, 'read', { fd: this.fd });
+    // Success returns before the error's details are built (an object and a getter call on every read).
+    return r >= 0 ? r : checkWouldBlock(r, 'read', { fd: this.fd });
   }
 
   /** readv(2) into `buffers` in order: bytes read, 0 at EOF, null on EAGAIN. */
@@ -163,7 +164,7 @@ export class Socket extends FileDescriptor {
     // ffi-rs data path) refuses an empty list with EINVAL, so answer here.
     if (bufs.length === 0) return 0;
     const r = libc().readv(fd, bufs);
-    return checkWouldBlock(r, 'readv', { fd: this.fd });
+    return r >= 0 ? r : checkWouldBlock(r, 'readv', { fd: this.fd });
   }
 
   /** Bytes the kernel took (maybe fewer than given); null on EAGAIN. */
@@ -173,7 +174,7 @@ export class Socket extends FileDescriptor {
     const len = length === undefined ? buf.length - offset : validateInteger(length, 'length', 0, buf.length - offset);
     if (offset > 0) buf = buf.subarray(offset);
     const r = libc().send(this.use('send'), buf, len, MSG_NOSIGNAL);
-    return checkWouldBlock(r, 'send', { fd: this.fd });
+    return r >= 0 ? r : checkWouldBlock(r, 'send', { fd: this.fd });
   }
 
   /** writev(2) from `buffers` in order: bytes the kernel took, null on EAGAIN. */
@@ -182,7 +183,7 @@ export class Socket extends FileDescriptor {
     const fd = this.use('writev');
     if (bufs.length === 0) return 0; // as readv: the same answer from both bindings
     const r = libc().writev(fd, bufs);
-    return checkWouldBlock(r, 'writev', { fd: this.fd });
+    return r >= 0 ? r : checkWouldBlock(r, 'writev', { fd: this.fd });
   }
 
   /** One datagram and its sender, or null (EAGAIN). */

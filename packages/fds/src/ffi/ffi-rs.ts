@@ -30,24 +30,28 @@ export function createFfiRsLibc(): Libc {
   const nativePath = nativeModulePath(require);
   const serial: (fn: () => void) => void = nativePath === undefined ? (fn) => fn() : threadLock(require, nativePath);
   if (!isMainThread && nativePath !== undefined) pinNativeModule(require, nativePath);
-  let ffi!: FfiRs;
-  let errnoView!: Buffer;
+  let libc!: Libc;
+  // One thread at a time: loading ffi-rs, opening libc and each function's
+  // first lookup all change ffi-rs's process-wide tables (SymbolTable).
   serial(() => {
-    ffi = require('ffi-rs');
+    const ffi = require('ffi-rs') as FfiRs;
     ffi.open({ library: LIBRARY, path: 'libc.so.6' });
-    errnoView = ffi.createExternalBuffer(
+    const errnoView = ffi.createExternalBuffer(
       ffi.load({ library: LIBRARY, funcName: '__errno_location', retType: ffi.DataType.External, paramsType: [], paramsValue: [] }),
       4,
     );
+    const symbols = new SymbolTable(ffi.load as unknown as (d: Descriptor) => number);
+    libc = bindLibc(ffi, errnoView, symbols);
+    symbols.resolveAll();
   });
+  return libc;
+}
+
+/** Every C function of the binding, described once (its descriptor is reused by every call). */
+function bindLibc(ffi: FfiRs, errnoView: Buffer, symbols: SymbolTable): Libc {
   const T = ffi.DataType;
   const load = ffi.load as unknown as (d: Descriptor) => number;
-  const described: Descriptor[] = [];
-  const describe = (funcName: string, retType: number, paramsType: number[]): Descriptor => {
-    const d = { library: LIBRARY, funcName, retType, paramsType, paramsValue: new Array<unknown>(paramsType.length).fill(0) };
-    described.push(d);
-    return d;
-  };
+  const describe = (funcName: string, retType: number, paramsType: number[]): Descriptor => symbols.describe(funcName, retType, paramsType);
 
   // errno lives in thread-local storage: each thread (module instance) reads its own (errnoView).
   const result = (value: number): number => (value === -1 ? -errnoView.readInt32LE(0) : value);
@@ -137,8 +141,6 @@ export function createFfiRsLibc(): Libc {
   const tgsigqueueinfo = fn5('syscall', I64, [I64, I32, I32, I32, P]);
   const memcpy = fn3('memcpy', I64, [P, P, U64]);
 
-  serial(() => resolveSymbols(load, described));
-
   return {
     name: 'ffi-rs',
     close: fn1('close', I32, [I32]) as Libc['close'],
@@ -205,18 +207,37 @@ export function createFfiRsLibc(): Libc {
  * can find the table being reallocated under it (glibc aborted a process of
  * 20 workers with "corrupted size vs. prev_size" during a loaded test run).
  * So every function this binding uses is entered into the table up front,
- * under the thread lock, by the first thread that loads the binding; later
- * calls only read it. The call is made with one parameter too many or too
- * few: ffi-rs resolves the symbol, then refuses the parameters before it
- * would call the function.
+ * under the thread lock, by the thread that loads the binding; later calls
+ * only read it. The call is made with one parameter too many or too few:
+ * ffi-rs resolves the symbol, then refuses the parameters before it would
+ * call the function. A function described after that would be entered
+ * unlocked on its first call, so describing one then throws.
  */
-function resolveSymbols(load: (d: Descriptor) => number, described: readonly Descriptor[]): void {
-  for (const d of described) {
-    const mismatched = d.paramsValue.length === 0 ? [0] : [];
-    try {
-      load({ ...d, paramsValue: mismatched });
-    } catch {
-      // Expected: "params_type length is not equal with params_value length".
+class SymbolTable {
+  readonly #described: Descriptor[] = [];
+  readonly #load: (d: Descriptor) => number;
+  #resolved = false;
+
+  constructor(load: (d: Descriptor) => number) {
+    this.#load = load;
+  }
+
+  describe(funcName: string, retType: number, paramsType: number[]): Descriptor {
+    if (this.#resolved) throw new Error(`ffi-rs: ${funcName} described after the symbol table was filled; its first call would change the table unlocked`);
+    const d = { library: LIBRARY, funcName, retType, paramsType, paramsValue: new Array<unknown>(paramsType.length).fill(0) };
+    this.#described.push(d);
+    return d;
+  }
+
+  resolveAll(): void {
+    this.#resolved = true;
+    for (const d of this.#described) {
+      const mismatched = d.paramsValue.length === 0 ? [0] : [];
+      try {
+        this.#load({ ...d, paramsValue: mismatched });
+      } catch {
+        // Expected: "params_type length is not equal with params_value length".
+      }
     }
   }
 }

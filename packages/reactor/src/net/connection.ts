@@ -1,11 +1,14 @@
 import { EventEmitter } from 'node:events';
-import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, ReactorError, Socket, SystemError, type FdToSend, type FileDescriptor, type SocketAddress } from '@reactor/fds';
-import { ETIMEDOUT, validateBoolean, validateBuffer, validateFunction, validateInteger, validateNonNegative } from '@reactor/fds/internal';
+// Node's global `performance` is an accessor that runs a getter on every use.
+import { performance } from 'node:perf_hooks';
+import { ReactorError, Socket, SystemError, type FdToSend, type FileDescriptor, type SocketAddress } from '@reactor/fds';
+import { ETIMEDOUT, validateBoolean, validateFunction, validateInteger, validateNonNegative } from '@reactor/fds/internal';
 import type { IoWatch } from '../io-watch';
 import type { Reactor } from '../reactor';
 import type { Timer } from '../timers';
 import { iterateChunks } from './chunk-iterator';
 import { chunkWithFds, plainRun, receiveChunk, releaseQueuedFds, requireUnix, sendChunkWithFds, validateMaxFds } from './fd-passing';
+import { EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, validateBuffer } from './hot-imports';
 
 /** Per-connection settings, given to `listen()` or `connect()`. */
 export interface ConnectionOptions {

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Duplex } from 'node:stream';
 import { InvalidArgTypeError, ReactorError } from '@reactor/fds';
 import { describeValue, validateNonNegative } from '@reactor/fds/internal';
