@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { isIPv4, isIPv6 } from 'node:net';
 import { AF_INET, AF_INET6, AF_UNIX, SOCKADDR_STORAGE_SIZE, UNIX_PATH_MAX } from './constants';
 import { describeValue, validateInteger } from './validate';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE, EVENTFD_MAX } from './constants';
 import { EAGAIN, EINVAL } from './errno';
 import { check, checkWouldBlock, SystemError, unlessWouldBlock } from './system-error';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import {
   F_DUPFD_CLOEXEC, CMSGHDR_SIZE, MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_NOSIGNAL, MSGHDR_SIZE, SCM_MAX_FD, SCM_RIGHTS, SOL_SOCKET,
 } from './constants';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { IN_CLOEXEC, IN_NONBLOCK, INOTIFY_EVENT_SIZE } from './constants';
 import { InvalidArgValueError } from './errors';
 import { check, SystemError } from './system-error';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { CLD_DUMPED, CLD_EXITED, CLD_KILLED, P_PIDFD, SIGINFO_SIZE, WEXITED, WNOHANG, WNOWAIT } from './constants';
 import { ReactorError } from './errors';
 import { check } from './system-error';

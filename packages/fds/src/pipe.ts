@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { O_CLOEXEC, O_NONBLOCK } from './constants';
 import { check, checkWouldBlock } from './system-error';
 import { FileDescriptor } from './fd';

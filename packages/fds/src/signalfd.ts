@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { SFD_CLOEXEC, SFD_NONBLOCK, SIGNALFD_SIGINFO_SIZE } from './constants';
 import { check, checkWouldBlock } from './system-error';
 import { FileDescriptor } from './fd';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { constants as osConstants } from 'node:os';
 import { SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, SIGSET_SIZE } from './constants';
 import { check } from './system-error';

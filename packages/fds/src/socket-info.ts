@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import {
   AF_INET, AF_INET6, AF_UNIX, SO_ACCEPTCONN, SO_DOMAIN, SO_TYPE, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET,
 } from './constants';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { isIP } from 'node:net';
 import { IOV_MAX } from './constants';
 import { InvalidArgTypeError, InvalidArgValueError, OutOfRangeError } from './errors';

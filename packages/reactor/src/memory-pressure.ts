@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { existsSync, readFileSync } from 'node:fs';
 import { Epoll, EPOLLERR, EPOLLIN, EPOLLPRI, OutOfRangeError, PressureTrigger, ReactorError, type PressureStats } from '@reactor/fds';
 import { describeValue, validateBoolean, validateFunction, validateInteger, validateString } from '@reactor/fds/internal';

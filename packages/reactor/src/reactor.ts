@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { deserialize, serialize } from 'node:v8';
 import { EPOLLET, EPOLLIN, EventFd, InvalidArgTypeError, InvalidArgValueError, OutOfRangeError } from '@reactor/fds';
 import { checkWouldBlock, rawLibc, validateInteger } from '@reactor/fds/internal';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { decodeSockaddr, setCloseOnExec, SOCKADDR_STORAGE_SIZE, SocketKindError, socketInfo, describeSocket, SystemError, type SocketAddress, type SocketInfo, InvalidArgTypeError } from '@reactor/fds';
 import { describeValue, rawLibc } from '@reactor/fds/internal';
 import { envFrom, ownPid, parseUnsigned, type EnvOptions } from './env';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { clockNow, Socket, SystemError, type FdToSend, type SocketAddress, InvalidArgTypeError } from '@reactor/fds';
 import { describeValue } from '@reactor/fds/internal';
 import { SystemdError } from './errors';

@@ -99,43 +99,66 @@ export function libc(): Libc {
  * on asynchronously, and close() must never be retried on Linux.
  */
 function withEintrRetry(raw: Libc): Libc {
-  // One wrapper per arity, so no rest-argument array is made per call.
-  type F2 = (a: any, b: any) => number;
-  type F3 = (a: any, b: any, c: any) => number;
-  type F4 = (a: any, b: any, c: any, d: any) => number;
-  type F6 = (a: any, b: any, c: any, d: any, e: any, f: any) => number;
-  const r2 = (f: F2): F2 => (a, b) => {
-    let r;
-    while ((r = f(a, b)) === -EINTR);
-    return r;
-  };
-  const r3 = (f: F3): F3 => (a, b, c) => {
-    let r;
-    while ((r = f(a, b, c)) === -EINTR);
-    return r;
-  };
-  const r4 = (f: F4): F4 => (a, b, c, d) => {
-    let r;
-    while ((r = f(a, b, c, d)) === -EINTR);
-    return r;
-  };
-  const r6 = (f: F6): F6 => (a, b, c, d, e, g) => {
-    let r;
-    while ((r = f(a, b, c, d, e, g)) === -EINTR);
-    return r;
-  };
+  const { read, write, readv, writev, accept4, send, recvfrom, sendto, waitid, sendmsg, recvmsg } = raw;
+  // A function literal each, not closures of one factory: V8 shares call
+  // feedback among the closures of one literal, so a factory's call of `f`
+  // would be one megamorphic site for every call of every wrapper.
   return {
     ...raw,
-    read: r3(raw.read),
-    write: r3(raw.write),
-    readv: r2(raw.readv),
-    writev: r2(raw.writev),
-    accept4: r4(raw.accept4),
-    send: r4(raw.send),
-    recvfrom: r6(raw.recvfrom),
-    sendto: r6(raw.sendto),
-    waitid: r4(raw.waitid),
-    sendmsg: r3(raw.sendmsg),
-    recvmsg: r3(raw.recvmsg),
+    read: (fd, buf, length) => {
+      let r: number;
+      while ((r = read(fd, buf, length)) === -EINTR);
+      return r;
+    },
+    write: (fd, buf, length) => {
+      let r: number;
+      while ((r = write(fd, buf, length)) === -EINTR);
+      return r;
+    },
+    readv: (fd, bufs) => {
+      let r: number;
+      while ((r = readv(fd, bufs)) === -EINTR);
+      return r;
+    },
+    writev: (fd, bufs) => {
+      let r: number;
+      while ((r = writev(fd, bufs)) === -EINTR);
+      return r;
+    },
+    accept4: (fd, addr, addrlen, flags) => {
+      let r: number;
+      while ((r = accept4(fd, addr, addrlen, flags)) === -EINTR);
+      return r;
+    },
+    send: (fd, buf, length, flags) => {
+      let r: number;
+      while ((r = send(fd, buf, length, flags)) === -EINTR);
+      return r;
+    },
+    recvfrom: (fd, buf, length, flags, addr, addrlen) => {
+      let r: number;
+      while ((r = recvfrom(fd, buf, length, flags, addr, addrlen)) === -EINTR);
+      return r;
+    },
+    sendto: (fd, buf, length, flags, addr, addrlen) => {
+      let r: number;
+      while ((r = sendto(fd, buf, length, flags, addr, addrlen)) === -EINTR);
+      return r;
+    },
+    waitid: (idtype, id, infop, options) => {
+      let r: number;
+      while ((r = waitid(idtype, id, infop, options)) === -EINTR);
+      return r;
+    },
+    sendmsg: (fd, msg, flags) => {
+      let r: number;
+      while ((r = sendmsg(fd, msg, flags)) === -EINTR);
+      return r;
+    },
+    recvmsg: (fd, msg, flags) => {
+      let r: number;
+      while ((r = recvmsg(fd, msg, flags)) === -EINTR);
+      return r;
+    },
   };
 }

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { Connection } from './connection';
 
 /** Chunks waiting unread past which the connection pauses (back-pressure). */

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 // Node's global `performance` is an accessor that runs a getter on every use.
 import { performance } from 'node:perf_hooks';
@@ -152,6 +153,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   #idleTimer: Timer | undefined;
   /** fds a read may take (receiveFds); 0: plain reads, and fds sent to us are dropped by the kernel. */
   #maxFds = 0;
+  /** When a read or write last happened, kept only while an idle timeout is set (setIdleTimeout stamps its start). */
   #lastActivity = 0;
   /** Bytes received so far. */
   bytesRead = 0;
@@ -428,7 +430,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       if (n === null) break; // EAGAIN: wait for EPOLLOUT
       this.bytesWritten += n;
       this.#queuedBytes -= n;
-      this.#lastActivity = performance.now();
+      if (this.#idleMs > 0) this.#lastActivity = performance.now();
       // Drop what was sent; keep the unsent tail of a partly sent buffer.
       let i = 0;
       while (i < queue.length && n >= queue[i]!.length) n -= queue[i++]!.length;
@@ -519,7 +521,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         return;
       }
       this.bytesRead += n;
-      this.#lastActivity = performance.now();
+      if (this.#idleMs > 0) this.#lastActivity = performance.now();
       this.emit('data', this.loansChunks ? buf.subarray(0, n) : Buffer.from(buf.subarray(0, n)));
       if (n < buf.length) return;
     }

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
 import { Duplex } from 'node:stream';
 import { InvalidArgTypeError, ReactorError } from '@reactor/fds';
@@ -54,8 +55,9 @@ export function toDuplex(connection: Connection): ConnectionDuplex {
   let timeoutMs = 0;
   let timer: Timer | undefined;
   let lastActivity = performance.now();
+  // Only while a timeout is set: setTimeout() stamps the start, and a clock read per chunk costs.
   const touch = () => {
-    lastActivity = performance.now();
+    if (timeoutMs > 0) lastActivity = performance.now();
   };
   const armTimer = (ms: number) => {
     timer?.cancel();

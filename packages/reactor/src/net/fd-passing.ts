@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { duplicateFd, FileDescriptor, InvalidArgTypeError, OutOfRangeError, ReactorError, receiveWithFds, sendWithFds, type FdToSend, type Socket, type SocketAddress } from '@reactor/fds';
 import { describeValue, validateBuffer, validateInteger } from '@reactor/fds/internal';
 

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import { EPOLLIN, EPOLLOUT, InvalidArgValueError, ReactorError, Socket, type FileDescriptor, type SocketAddress } from '@reactor/fds';
 import { validateBoolean, validateBuffer, validateFunction, validateInteger, validateOptions, validateIpAddress } from '@reactor/fds/internal';
