@@ -62,6 +62,13 @@ export class Epoll extends FileDescriptor {
   /** How many events one `wait()` can return at most. */
   readonly maxEvents: number;
   readonly #buffer: Buffer;
+  /**
+   * The same bytes as 32-bit words, for reading results: every field of
+   * struct epoll_event sits at a multiple of 4 (x86-64 packs it to 12 bytes,
+   * arm64 pads it to 16), both are little-endian, and an indexed load is
+   * cheaper than Buffer#readUInt32LE's checked JavaScript on every event.
+   */
+  readonly #words: Uint32Array;
   readonly #ctl = Buffer.alloc(EPOLL_EVENT_SIZE);
   #count = 0;
 
@@ -71,6 +78,7 @@ export class Epoll extends FileDescriptor {
     super(check(libc().epoll_create1(EPOLL_CLOEXEC), 'epoll_create1'), 'epoll');
     this.maxEvents = maxEvents;
     this.#buffer = Buffer.alloc(maxEvents * EPOLL_EVENT_SIZE);
+    this.#words = new Uint32Array(this.#buffer.buffer, this.#buffer.byteOffset, this.#buffer.length >>> 2);
   }
 
   /** Watch `target` for `events`; EEXIST if it is already in this set. */
@@ -136,13 +144,14 @@ export class Epoll extends FileDescriptor {
 
   /** The event bits of result `i` of the last `wait()`. */
   eventsAt(i: number): number {
-    return this.#buffer.readUInt32LE(this.#offset(i));
+    return this.#words[this.#offset(i) >>> 2]!;
   }
 
   /** The token of result `i` of the last `wait()`. */
   tokenAt(i: number): number {
-    const o = this.#offset(i) + DATA_OFFSET;
-    return this.#buffer.readUInt32LE(o) + this.#buffer.readUInt32LE(o + 4) * 0x100000000;
+    const w = (this.#offset(i) + DATA_OFFSET) >>> 2;
+    const words = this.#words;
+    return words[w]! + words[w + 1]! * 0x100000000;
   }
 
   #offset(i: number): number {
