@@ -75,14 +75,25 @@ export interface LoadCost {
   clientCores: number;
 }
 
-/** Runs a load generator against the server `pid` and measures both sides; `ops` counts the operations from its output. */
-export async function measureLoad(pid: number, command: string, args: string[], timeoutMs: number, ops: (stdout: string) => number): Promise<{ stdout: string; cost: LoadCost }> {
+/**
+ * Runs a load generator against the server `pid` and measures both sides:
+ * `parse` reads its output, `ops` counts the operations in what it read.
+ */
+export async function measureLoad<T>(
+  pid: number,
+  command: string,
+  args: string[],
+  timeoutMs: number,
+  parse: (stdout: string) => T,
+  ops: (result: T) => number,
+): Promise<{ result: T; cost: LoadCost }> {
   const before = processCpu(pid);
   const run = await runMeasured(command, args, timeoutMs);
   const server = totalMs(cpuBetween(before, processCpu(pid)));
-  const count = ops(run.stdout);
+  const result = parse(run.stdout);
+  const count = ops(result);
   return {
-    stdout: run.stdout,
+    result,
     cost: { serverUsPerOp: count > 0 ? (server * 1000) / count : Number.NaN, serverCores: server / run.wallMs, clientCores: totalMs(run.cpu) / run.wallMs },
   };
 }

@@ -29,7 +29,7 @@ const GOAL_SECTIONS: Array<[prefix: string, section: string]> = [
 ];
 
 /** median req/s of an HTTP row at a connection count. */
-function httpRps(r: Results, id: string, connections: number): number | undefined {
+export function httpRps(r: Results, id: string, connections: number): number | undefined {
   const row = r.http?.rows.find((x) => x.id === id);
   const samples = row?.samples[String(connections)];
   if (samples === undefined || samples.length === 0) return undefined;

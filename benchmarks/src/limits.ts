@@ -3,28 +3,15 @@
  * node --cpu-prof of the http example under wrk, 2026-11-26, 2-core machine),
  * printed in RESULTS.md only under a goal that was missed in the run.
  */
-import type { LoadCost } from './cpu';
-import type { Goal } from './goals';
-import { median, type Results } from './results';
-
-/** The median of one cost figure of a redis row's -P 16 runs of `test`. */
-function redisCost(r: Results, id: string, test: string, key: keyof LoadCost): number {
-  const samples = r.redis?.rows.find((x) => x.id === id)?.samples['16'] ?? [];
-  return median(samples.map((s) => s[test]?.cost?.[key] ?? Number.NaN).filter(Number.isFinite));
-}
-
-/** The median of one cost figure of an HTTP row at a connection count. */
-function httpCost(r: Results, id: string, connections: number, key: keyof LoadCost): number {
-  const samples = r.http?.rows.find((x) => x.id === id)?.samples[String(connections)] ?? [];
-  return median(samples.map((s) => s.cost?.[key] ?? Number.NaN).filter(Number.isFinite));
-}
+import { httpRps, type Goal } from './goals';
+import { httpCost, redisCost, type Results } from './results';
 
 /** This run's own figures on what bounds the HTTP rows against C: how busy wrk and each server were, and the CPU per request. */
 function httpBounds(r: Results): string {
   const parts: string[] = [];
   for (const c of r.http?.connections ?? []) {
     const [thread, cResponder, net] = ['reactor-koffi-thread', 'c-epoll', 'node-net'].map((id) => httpCost(r, id, c, 'serverUsPerOp'));
-    const cRps = median((r.http?.rows.find((x) => x.id === 'c-epoll')?.samples[String(c)] ?? []).map((x) => x.requestsPerSec));
+    const cRps = httpRps(r, 'c-epoll', c) ?? Number.NaN;
     if (![thread, cResponder, net, cRps].every((x) => Number.isFinite(x))) return '';
     parts.push(
       `c=${c}: the C responder was ${httpCost(r, 'c-epoll', c, 'serverCores').toFixed(2)} cores busy with wrk at ${httpCost(r, 'c-epoll', c, 'clientCores').toFixed(2)}, ` +
@@ -42,11 +29,11 @@ const RESP_US_PER_GET = 0.35;
 /** This run's own figures on what bounds pipelined RESP: how busy each side was, and each server's CPU per request. */
 function redisBounds(r: Results): string {
   const parts: string[] = [];
-  const [getKv, getNode] = ['kv-koffi', 'kv-node'].map((id) => redisCost(r, id, 'GET', 'serverUsPerOp')) as [number, number];
+  const [getKv, getNode] = ['kv-koffi', 'kv-node'].map((id) => redisCost(r, id, 16, 'GET', 'serverUsPerOp')) as [number, number];
   for (const test of ['SET', 'GET']) {
-    const [kv, node, redis] = ['kv-koffi', 'kv-node', 'redis-server'].map((id) => redisCost(r, id, test, 'serverUsPerOp'));
+    const [kv, node, redis] = ['kv-koffi', 'kv-node', 'redis-server'].map((id) => redisCost(r, id, 16, test, 'serverUsPerOp'));
     if (![kv, node, redis].every((x) => Number.isFinite(x))) return '';
-    const busy = (id: string) => `${redisCost(r, id, test, 'serverCores').toFixed(2)}/${redisCost(r, id, test, 'clientCores').toFixed(2)}`;
+    const busy = (id: string) => `${redisCost(r, id, 16, test, 'serverCores').toFixed(2)}/${redisCost(r, id, 16, test, 'clientCores').toFixed(2)}`;
     parts.push(
       `${test}: server CPU per request kv koffi ${kv!.toFixed(2)} µs, kv-node ${node!.toFixed(2)} µs (${(node! / kv!).toFixed(2)}× kv's), redis-server ${redis!.toFixed(2)} µs; ` +
         `busy (server/redis-benchmark, cores) kv koffi ${busy('kv-koffi')}, kv-node ${busy('kv-node')}, redis-server ${busy('redis-server')}; ` +

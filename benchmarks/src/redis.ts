@@ -41,12 +41,9 @@ export function redisArgs(port: number, pipeline: number, requests: number, clie
 export async function runRedisBenchmark(serverPid: number, port: number, pipeline: number, requests: number, clients: number): Promise<RedisSample> {
   const out: RedisSample = {};
   for (const tests of REDIS_TESTS) {
-    let sample: RedisSample = {};
-    const { cost } = await measureLoad(serverPid, 'redis-benchmark', redisArgs(port, pipeline, requests, clients, tests), 300_000, (stdout) => {
-      sample = parseRedisCsv(stdout);
-      return requests * Object.keys(sample).length;
-    });
-    for (const [test, figures] of Object.entries(sample)) out[test] = { ...figures, cost };
+    const args = redisArgs(port, pipeline, requests, clients, tests);
+    const { result, cost } = await measureLoad(serverPid, 'redis-benchmark', args, 300_000, parseRedisCsv, (sample) => requests * Object.keys(sample).length);
+    for (const [test, figures] of Object.entries(result)) out[test] = { ...figures, cost };
   }
   return out;
 }

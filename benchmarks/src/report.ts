@@ -4,7 +4,7 @@ import { formatIdle } from './idle';
 import { limitNotes } from './limits';
 import { disturbedBanner, disturbedMark, loadSection } from './report-load';
 import type { LoadCost } from './cpu';
-import { formatRatio, median, ratio, type Results } from './results';
+import { formatRatio, httpCost, median, ratio, redisCost, type Results } from './results';
 import { formatTimers } from './timers';
 import { formatWakeup } from './wakeup';
 import { formatChunks } from './run-chunks';
@@ -36,7 +36,7 @@ function httpSection(r: Results): string[] {
     for (const row of h.rows) {
       const s = row.samples[String(c)] ?? [];
       const mine = median(s.map((x) => x.requestsPerSec));
-      const cost = (key: keyof LoadCost) => median(s.map((x) => x.cost?.[key] ?? Number.NaN).filter(Number.isFinite));
+      const cost = (key: keyof LoadCost) => httpCost(r, row.id, c, key);
       lines.push(
         `| ${row.label} | ${fmt(mine)} | ${fmt(median(s.map((x) => x.latencyP50Ms)), 2)} | ${fmt(median(s.map((x) => x.latencyP99Ms)), 2)} | ` +
           `${formatRatio(ratio(mine, rps('node-http', c)))} | ${formatRatio(ratio(mine, rps('node-net', c)))} | ${formatRatio(ratio(mine, rps('c-epoll', c)))} | ` +
@@ -67,8 +67,7 @@ function redisSection(r: Results): string[] {
       lines.push(`| ${row.label} | ${tests.map((t) => fmt(get(row.id, t))).join(' | ')} | ${formatRatio(ratio(get(row.id, 'GET'), get('kv-node', 'GET')))} | ${formatRatio(ratio(get(row.id, 'GET'), get('redis-server', 'GET')))} |`);
     }
     lines.push('');
-    const cost = (id: string, t: string, key: keyof LoadCost) =>
-      median((d.rows.find((x) => x.id === id)?.samples[String(p)] ?? []).map((s) => s[t]?.cost?.[key] ?? Number.NaN).filter(Number.isFinite));
+    const cost = (id: string, t: string, key: keyof LoadCost) => redisCost(r, id, p, t, key);
     if (d.rows.some((row) => Number.isFinite(cost(row.id, 'GET', 'serverUsPerOp')))) {
       lines.push(`| server, -P ${p} | ${['SET', 'GET'].map((t) => `${t}: server CPU (µs/request) | ${t}: server busy (cores) | ${t}: redis-benchmark busy (cores)`).join(' | ')} |`, `|---|${'---:|'.repeat(6)}`);
       for (const row of d.rows) {

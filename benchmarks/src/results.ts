@@ -145,6 +145,18 @@ export function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+/** The median of one cost figure (cpu.ts) over an HTTP row's runs at `connections`; NaN where it was not measured. */
+export function httpCost(r: Results, id: string, connections: number, key: keyof LoadCost): number {
+  const samples = r.http?.rows.find((x) => x.id === id)?.samples[String(connections)] ?? [];
+  return median(samples.map((s) => s.cost?.[key] ?? Number.NaN).filter(Number.isFinite));
+}
+
+/** The same over a Redis row's runs of `test` at pipeline depth `pipeline`. */
+export function redisCost(r: Results, id: string, pipeline: number, test: string, key: keyof LoadCost): number {
+  const samples = r.redis?.rows.find((x) => x.id === id)?.samples[String(pipeline)] ?? [];
+  return median(samples.map((s) => s[test]?.cost?.[key] ?? Number.NaN).filter(Number.isFinite));
+}
+
 /** a ÷ b, NaN when either is missing or b is 0. */
 export function ratio(a: number | undefined, b: number | undefined): number {
   if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) return Number.NaN;

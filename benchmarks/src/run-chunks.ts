@@ -33,10 +33,10 @@ interface EchoLoad {
 }
 
 async function runEchoLoad(serverPid: number, port: number, seconds: number, size: number): Promise<EchoLoad & { cost: LoadCost }> {
-  let load: EchoLoad | undefined;
   const args = ['127.0.0.1', String(port), String(CONNECTIONS), String(seconds), String(size)];
-  const { cost } = await measureLoad(serverPid, C_ECHO_LOAD_BINARY, args, (seconds + 30) * 1000, (stdout) => (load = JSON.parse(stdout) as EchoLoad).roundTrips);
-  return { ...load!, cost };
+  const parse = (stdout: string) => JSON.parse(stdout) as EchoLoad;
+  const { result, cost } = await measureLoad(serverPid, C_ECHO_LOAD_BINARY, args, (seconds + 30) * 1000, parse, (load) => load.roundTrips);
+  return { ...result, cost };
 }
 
 export async function runChunks(o: ChunksOptions): Promise<{ section: ChunksSection; commands: string[] }> {

@@ -46,6 +46,6 @@ export function wrkArgs(url: string, connections: number, threads: number, secon
 
 /** One wrk run against the server process `serverPid`: its report, and what each side spent (cpu.ts). */
 export async function runWrk(serverPid: number, url: string, connections: number, threads: number, seconds: number): Promise<HttpSample & { cost: LoadCost }> {
-  const { stdout, cost } = await measureLoad(serverPid, 'wrk', wrkArgs(url, connections, threads, seconds), (seconds + 30) * 1000, requestCount);
-  return { ...parseWrk(stdout), cost };
+  const { result, cost } = await measureLoad(serverPid, 'wrk', wrkArgs(url, connections, threads, seconds), (seconds + 30) * 1000, parseWrk, (sample) => sample.requests ?? 0);
+  return { ...result, cost };
 }

@@ -45,7 +45,7 @@ describe('CPU from /proc', () => {
     const { spawn } = await import('node:child_process');
     const server = spawn(process.execPath, busy(3000), { stdio: 'ignore' });
     try {
-      const { cost } = await measureLoad(server.pid!, 'sh', ['-c', 'sleep 1; echo 1000'], 30_000, (out) => Number(out.trim()));
+      const { cost } = await measureLoad(server.pid!, 'sh', ['-c', 'sleep 1; echo 1000'], 30_000, (out) => Number(out.trim()), (n) => n);
       expect(cost.serverCores).toBeGreaterThan(0.5);
       expect(cost.serverCores).toBeLessThan(1.2);
       expect(cost.clientCores).toBeLessThan(0.2);

@@ -1,11 +1,12 @@
 import { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
-import { EPOLLIN, EPOLLOUT, InvalidArgValueError, ReactorError, Socket, type FileDescriptor, type SocketAddress } from '@reactor/fds';
-import { validateBoolean, validateBuffer, validateFunction, validateInteger, validateOptions, validateIpAddress } from '@reactor/fds/internal';
+import { InvalidArgValueError, ReactorError, Socket, type FileDescriptor, type SocketAddress } from '@reactor/fds';
+import { validateBoolean, validateFunction, validateInteger, validateOptions, validateIpAddress } from '@reactor/fds/internal';
 import type { IoWatch } from '../io-watch';
 import type { Reactor } from '../reactor';
 import { adoptable } from './adopt-option';
 import { openSocket } from './socket-setup';
+import { EPOLLIN, EPOLLOUT, validateBuffer } from './hot-imports';
 
 /** Options of `Reactor.udp()`. */
 export interface UdpBindOptions {
